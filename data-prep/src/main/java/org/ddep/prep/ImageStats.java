@@ -1,0 +1,101 @@
+package org.ddep.prep;
+
+import java.io.Serializable;
+
+/**
+ * Sums over decoded images, merged across partitions: counts, bytes, sizes, per-channel moments
+ * (RGB, 0..255), per-value mask pixel counts and out-of-range labels.
+ */
+final class ImageStats implements Serializable {
+    long images;
+    long bytes;
+    long pixels;
+    int minHeight = Integer.MAX_VALUE;
+    int maxHeight;
+    int minWidth = Integer.MAX_VALUE;
+    int maxWidth;
+    long sumHeight;
+    long sumWidth;
+    final double[] sum = new double[3];
+    final double[] sumSq = new double[3];
+    final long[] maskValues = new long[256];
+    long outOfRangePixels;
+
+    void add(int h, int w, int[] argb, long encodedBytes) {
+        images++;
+        bytes += encodedBytes;
+        pixels += (long) h * w;
+        minHeight = Math.min(minHeight, h);
+        maxHeight = Math.max(maxHeight, h);
+        minWidth = Math.min(minWidth, w);
+        maxWidth = Math.max(maxWidth, w);
+        sumHeight += h;
+        sumWidth += w;
+        for (int p : argb) {
+            int r = (p >> 16) & 0xff;
+            int g = (p >> 8) & 0xff;
+            int b = p & 0xff;
+            sum[0] += r;
+            sum[1] += g;
+            sum[2] += b;
+            sumSq[0] += r * r;
+            sumSq[1] += g * g;
+            sumSq[2] += b * b;
+        }
+    }
+
+    void addMask(int[] trainIds, int outOfRange) {
+        for (int v : trainIds) {
+            maskValues[v]++;
+        }
+        outOfRangePixels += outOfRange;
+    }
+
+    ImageStats merge(ImageStats o) {
+        images += o.images;
+        bytes += o.bytes;
+        pixels += o.pixels;
+        minHeight = Math.min(minHeight, o.minHeight);
+        maxHeight = Math.max(maxHeight, o.maxHeight);
+        minWidth = Math.min(minWidth, o.minWidth);
+        maxWidth = Math.max(maxWidth, o.maxWidth);
+        sumHeight += o.sumHeight;
+        sumWidth += o.sumWidth;
+        for (int c = 0; c < 3; c++) {
+            sum[c] += o.sum[c];
+            sumSq[c] += o.sumSq[c];
+        }
+        for (int i = 0; i < maskValues.length; i++) {
+            maskValues[i] += o.maskValues[i];
+        }
+        outOfRangePixels += o.outOfRangePixels;
+        return this;
+    }
+
+    double[] mean() {
+        double[] m = new double[3];
+        for (int c = 0; c < 3; c++) {
+            m[c] = pixels == 0 ? 0 : sum[c] / pixels;
+        }
+        return m;
+    }
+
+    double[] std() {
+        double[] m = mean();
+        double[] s = new double[3];
+        for (int c = 0; c < 3; c++) {
+            s[c] = pixels == 0 ? 0 : Math.sqrt(Math.max(0, sumSq[c] / pixels - m[c] * m[c]));
+        }
+        return s;
+    }
+
+    /** Highest train id present in the masks (ignore excluded), or -1. */
+    int maxClassId() {
+        for (int v = ShardSchema.IGNORE - 1; v >= 0; v--) {
+            if (maskValues[v] > 0) {
+                return v;
+            }
+        }
+        return -1;
+    }
+}

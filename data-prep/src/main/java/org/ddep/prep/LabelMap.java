@@ -1,0 +1,51 @@
+package org.ddep.prep;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * Raw mask value (0..255) to train id, or to {@link ShardSchema#IGNORE}. Values the dataset does
+ * not define are "out of range": they become ignore and are counted per file.
+ */
+public final class LabelMap implements Serializable {
+    private static final int OUT_OF_RANGE = -1;
+    private final int[] table;
+
+    private LabelMap(int[] table) {
+        this.table = table;
+    }
+
+    /** Values 0..numClasses-1 are train ids already; 255 is ignore; anything else is out of range. */
+    public static LabelMap identity(int numClasses) {
+        int[] t = new int[256];
+        Arrays.fill(t, OUT_OF_RANGE);
+        for (int i = 0; i < numClasses; i++) {
+            t[i] = i;
+        }
+        t[ShardSchema.IGNORE] = ShardSchema.IGNORE;
+        return new LabelMap(t);
+    }
+
+    /** Maps through {@code rawToTrain}: entries >= 0 are train ids or 255; -1 marks an undefined raw value. */
+    public static LabelMap of(int[] rawToTrain) {
+        if (rawToTrain.length != 256) {
+            throw new IllegalArgumentException("a label map has 256 entries, got " + rawToTrain.length);
+        }
+        return new LabelMap(rawToTrain.clone());
+    }
+
+    /** Maps a whole mask in place; returns how many pixels had an out-of-range value. */
+    public int apply(int[] values) {
+        int bad = 0;
+        for (int i = 0; i < values.length; i++) {
+            int v = values[i];
+            int t = v >= 0 && v < 256 ? table[v] : OUT_OF_RANGE;
+            if (t == OUT_OF_RANGE) {
+                bad++;
+                t = ShardSchema.IGNORE;
+            }
+            values[i] = t;
+        }
+        return bad;
+    }
+}

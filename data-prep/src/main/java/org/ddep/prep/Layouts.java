@@ -1,0 +1,27 @@
+package org.ddep.prep;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/** The dataset layouts prep understands, by the name users pass to {@code --dataset}. */
+public final class Layouts {
+    private static final Map<String, Supplier<DatasetLayout>> LAYOUTS = new TreeMap<>(Map.of(
+            FolderPairsLayout.NAME, FolderPairsLayout::new,
+            FolderClassesLayout.NAME, FolderClassesLayout::new));
+
+    private Layouts() {
+    }
+
+    public static DatasetLayout byName(String name) {
+        Supplier<DatasetLayout> s = LAYOUTS.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("unknown dataset layout '" + name + "'; known: " + LAYOUTS.keySet());
+        }
+        return s.get();
+    }
+
+    public static java.util.Set<String> names() {
+        return LAYOUTS.keySet();
+    }
+}

@@ -1,0 +1,254 @@
+package org.ddep.prep;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * The prep job: a dataset in its source layout to Parquet shards plus {@code _manifest.json}.
+ * Listing runs on the driver; reading, validating and decoding run on executors. A bad input is a
+ * {@link Skip} with its reason, never a failed job nor a silent drop. Output is deterministic and
+ * replaces earlier (possibly partial) output of the same split.
+ */
+public final class PrepJob {
+    private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
+
+    /**
+     * @param layout  source layout ({@link Layouts#names()})
+     * @param name    the shard dataset's name: {@code <output>/<name>/split=...}
+     */
+    public record Spec(String layout, String name, String input, String output, List<String> splits,
+                       long targetFileBytes, double maxSkipFraction) implements Serializable {
+        public Spec {
+            if (targetFileBytes <= 0) {
+                throw new IllegalArgumentException("target file size must be positive, got " + targetFileBytes);
+            }
+            if (maxSkipFraction < 0 || maxSkipFraction > 1) {
+                throw new IllegalArgumentException("max skip fraction must be in [0, 1], got " + maxSkipFraction);
+            }
+        }
+    }
+
+    private PrepJob() {
+    }
+
+    public static Manifest run(SparkSession spark, Spec spec) throws IOException {
+        DatasetLayout layout = Layouts.byName(spec.layout());
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        Path root = new Path(spec.input());
+        FileSystem fs = root.getFileSystem(hadoop);
+        if (!fs.exists(root)) {
+            throw new IOException("prep input " + spec.input() + " does not exist");
+        }
+        DatasetLayout.Listing listing = layout.list(fs, root, spec.splits());
+        LOG.info("prep {}: {} inputs found under {}, {} skipped while listing",
+                layout.name(), listing.items().size(), spec.input(), listing.skips().size());
+
+        LabelMap labelMap = layout.labelMap(listing);
+        String rootUri = fs.makeQualified(root).toString();
+        HadoopConf conf = new HadoopConf(hadoop);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int slices = Math.max(1, Math.min(listing.items().size(),
+                Math.max(jsc.defaultParallelism() * 4, listing.items().size() / 256)));
+        jsc.setJobGroup("prep", "prep " + layout.name() + " " + spec.input(), false);
+        JavaRDD<Outcome> outcomes = jsc.parallelize(listing.items(), slices)
+                .mapPartitions(it -> processAll(it, conf, labelMap, rootUri))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            List<Skip> skips = new ArrayList<>(listing.skips());
+            skips.addAll(outcomes.filter(o -> o.skip != null).map(o -> o.skip).collect());
+            skips.sort(Comparator.comparing(Skip::path));
+            Map<String, ImageStats> perSplit = new TreeMap<>(outcomes.filter(o -> o.record != null)
+                    .mapToPair(o -> new scala.Tuple2<>(o.split, o.stats))
+                    .reduceByKey(ImageStats::merge)
+                    .collectAsMap());
+            Map<String, Long> outOfRange = new TreeMap<>(outcomes.filter(o -> o.outOfRange > 0)
+                    .mapToPair(o -> new scala.Tuple2<>(o.sourcePath, (long) o.outOfRange)).collectAsMap());
+            Map<String, Long> labelled = new TreeMap<>(outcomes.filter(o -> o.record != null && o.record.hasMask())
+                    .map(o -> o.split).countByValue());
+
+            long valid = perSplit.values().stream().mapToLong(s -> s.images).sum();
+            Map<String, Long> byReason = skips.stream()
+                    .collect(Collectors.groupingBy(Skip::kind, TreeMap::new, Collectors.counting()));
+            checkSkips(spec, valid, skips, byReason);
+
+            Map<String, Integer> files = new TreeMap<>();
+            for (Map.Entry<String, ImageStats> e : perSplit.entrySet()) {
+                String split = e.getKey();
+                int n = (int) Math.max(1, Math.ceil(e.getValue().bytes / (double) spec.targetFileBytes()));
+                JavaRDD<Row> rows = outcomes.filter(o -> o.record != null && o.split.equals(split))
+                        .map(o -> ShardSchema.toRow(o.record));
+                Dataset<Row> df = spark.createDataFrame(rows, ShardSchema.SCHEMA);
+                String out = ShardSchema.splitPath(spec.output(), spec.name(), split);
+                df.repartitionByRange(n, col(ShardSchema.ID)).sortWithinPartitions(ShardSchema.ID)
+                        .write().mode(SaveMode.Overwrite).parquet(out);
+                files.put(split, n);
+                LOG.info("prep {}: split {} -> {} rows in {} file(s) at {}", spec.name(), split,
+                        e.getValue().images, n, out);
+            }
+
+            Manifest m = manifest(spec, layout, listing, perSplit, labelled, skips, byReason, outOfRange, files, rootUri);
+            m.write(hadoop, ShardSchema.manifestPath(spec.output(), spec.name()));
+            summarise(spec.name(), m);
+            return m;
+        } finally {
+            outcomes.unpersist(false);
+            jsc.clearJobGroup();
+        }
+    }
+
+    private static void checkSkips(Spec spec, long valid, List<Skip> skips, Map<String, Long> byReason)
+            throws IOException {
+        String worst = byReason.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(3).map(e -> e.getValue() + " x " + e.getKey()).collect(Collectors.joining(", "));
+        if (valid == 0) {
+            throw new IOException("prep found nothing valid under " + spec.input()
+                    + (skips.isEmpty() ? "" : "; skipped: " + worst + "; first: " + skips.get(0)));
+        }
+        double fraction = skips.size() / (double) (valid + skips.size());
+        if (fraction > spec.maxSkipFraction()) {
+            throw new IOException(String.format("prep skipped %d of %d inputs (%.2f%%), more than the allowed %.2f%%"
+                            + " (prep.max-skip-fraction); worst reasons: %s; first: %s", skips.size(),
+                    valid + skips.size(), 100 * fraction, 100 * spec.maxSkipFraction(), worst, skips.get(0)));
+        }
+    }
+
+    private static Manifest manifest(Spec spec, DatasetLayout layout, DatasetLayout.Listing listing,
+                                     Map<String, ImageStats> perSplit, Map<String, Long> labelled, List<Skip> skips,
+                                     Map<String, Long> byReason, Map<String, Long> outOfRange,
+                                     Map<String, Integer> files, String rootUri) {
+        ImageStats all = new ImageStats();
+        perSplit.values().forEach(all::merge);
+        List<String> names = new ArrayList<>(listing.classNames());
+        if (names.isEmpty()) {
+            for (int i = 0; i <= all.maxClassId(); i++) {
+                names.add("class_" + i);
+            }
+        }
+        Map<String, Long> counts = new TreeMap<>();
+        perSplit.forEach((k, v) -> counts.put(k, v.images));
+        Map<String, Object> source = new LinkedHashMap<>(listing.layoutInfo());
+        source.put("input", rootUri);
+        long[] classPixels = new long[names.size()];
+        System.arraycopy(all.maskValues, 0, classPixels, 0, Math.min(names.size(), ShardSchema.IGNORE));
+        return new Manifest(spec.name(), layout.name(), Version.VALUE, source, ShardSchema.IGNORE, names,
+                listing.classColours(), counts, labelled,
+                new Manifest.ImageSize(all.minHeight, all.maxHeight, all.sumHeight / (double) all.images,
+                        all.minWidth, all.maxWidth, all.sumWidth / (double) all.images),
+                all.mean(), all.std(), classPixels, byReason, skips, outOfRange, files);
+    }
+
+    private static void summarise(String dataset, Manifest m) {
+        LOG.info("prep {} done: {} rows per split {}, {} classes, {} skipped {}", dataset,
+                m.counts().values().stream().mapToLong(Long::longValue).sum(), m.counts(), m.numClasses(),
+                m.skipped().size(), m.skippedByReason());
+        if (!m.outOfRangeLabels().isEmpty()) {
+            LOG.warn("prep {}: {} mask(s) had label values outside the dataset's classes (mapped to ignore): {}",
+                    dataset, m.outOfRangeLabels().size(), m.outOfRangeLabels());
+        }
+        m.skipped().stream().limit(20).forEach(s -> LOG.warn("prep {}: skipped {}: {}", dataset, s.path(), s.reason()));
+    }
+
+    /** What became of one input: a record (with its statistics) or a skip. */
+    static final class Outcome implements Serializable {
+        String split;
+        String sourcePath;
+        ShardRecord record;
+        ImageStats stats;
+        Skip skip;
+        int outOfRange;
+    }
+
+    private static Iterator<Outcome> processAll(Iterator<SourceItem> items, HadoopConf conf, LabelMap map,
+                                                String rootUri) throws IOException {
+        List<Outcome> out = new ArrayList<>();
+        FileSystem fs = new Path(rootUri).getFileSystem(conf.get());
+        while (items.hasNext()) {
+            out.add(process(items.next(), fs, map, rootUri));
+        }
+        return out.iterator();
+    }
+
+    static Outcome process(SourceItem item, FileSystem fs, LabelMap map, String rootUri) {
+        Outcome o = new Outcome();
+        o.split = item.split();
+        o.sourcePath = item.imagePath();
+        byte[] image;
+        BufferedImage decoded;
+        try {
+            image = readAll(fs, item.imagePath());
+        } catch (IOException e) {
+            return skipped(o, item.imagePath(), "unreadable file: " + e.getMessage());
+        }
+        try {
+            decoded = ImageCodec.decode(image);
+        } catch (IOException e) {
+            return skipped(o, item.imagePath(), "corrupt image: " + e.getMessage());
+        }
+        int h = decoded.getHeight();
+        int w = decoded.getWidth();
+        o.stats = new ImageStats();
+        byte[] mask = null;
+        if (item.maskPath() != null) {
+            ImageCodec.Mask m;
+            try {
+                m = ImageCodec.decodeMask(readAll(fs, item.maskPath()));
+            } catch (IOException e) {
+                return skipped(o, item.maskPath(), "corrupt mask: " + e.getMessage());
+            }
+            if (m.height() != h || m.width() != w) {
+                return skipped(o, item.maskPath(), String.format("size mismatch: image %dx%d, mask %dx%d",
+                        h, w, m.height(), m.width()));
+            }
+            o.outOfRange = map.apply(m.values());
+            o.stats.addMask(m.values(), o.outOfRange);
+            mask = ImageCodec.encodeMask(m);
+        }
+        o.stats.add(h, w, decoded.getRGB(0, 0, w, h, null, 0, w), image.length + (mask == null ? 0 : mask.length));
+        String source = relative(rootUri, item.imagePath());
+        o.record = new ShardRecord(item.id(), image, h, w, mask, item.label(), LabelKey.of(item.id()), source);
+        return o;
+    }
+
+    private static Outcome skipped(Outcome o, String path, String reason) {
+        o.skip = new Skip(path, reason);
+        o.stats = null;
+        return o;
+    }
+
+    private static String relative(String root, String path) {
+        String r = root.endsWith("/") ? root : root + "/";
+        return path.startsWith(r) ? path.substring(r.length()) : path;
+    }
+
+    private static byte[] readAll(FileSystem fs, String path) throws IOException {
+        try (InputStream in = fs.open(new Path(path))) {
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.ddep.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The whole validated configuration. Built only by {@link ConfigLoader}; every other class reads
+ * these typed values, never raw keys.
+ */
+public record DdepConfig(long seed, List<String> stages, SparkSettings spark, DataSettings data, PrepSettings prep,
+                         DemoSettings demo, ModelSpec model, TrainSettings train, StageSchedule encoder,
+                         StageSchedule decoder, NoiseSpec noise, FinetuneSettings finetune, EvalSettings evaluate,
+                         int reportSamples, Config resolved) {
+
+    public static final String PREP = "prep";
+    public static final String PRETRAIN_ENCODER = "pretrain-encoder";
+    public static final String PRETRAIN_DECODER = "pretrain-decoder";
+    public static final String FINETUNE = "finetune";
+    public static final String EVALUATE = "evaluate";
+    public static final String REPORT = "report";
+    public static final List<String> STAGES = List.of(PREP, PRETRAIN_ENCODER, PRETRAIN_DECODER, FINETUNE, EVALUATE, REPORT);
+
+    static DdepConfig from(Config root) {
+        Section top = new Section(root, "ddep");
+        List<String> stages = top.stringList("stages", Set.copyOf(STAGES));
+        for (int i = 1; i < stages.size(); i++) {
+            if (STAGES.indexOf(stages.get(i)) <= STAGES.indexOf(stages.get(i - 1))) {
+                throw ConfigError.of("ddep.stages", stages, "stages in pipeline order " + STAGES + ", each once");
+            }
+        }
+        ModelSpec model = ModelSpec.from(root);
+        TrainSettings train = TrainSettings.from(root);
+        StageSchedule encoder = StageSchedule.from(root, PRETRAIN_ENCODER, "image-size", false);
+        StageSchedule decoder = StageSchedule.from(root, PRETRAIN_DECODER, "image-size", false);
+        FinetuneSettings finetune = FinetuneSettings.from(root, model);
+        encoder.validate(train, model, "image-size");
+        decoder.validate(train, model, "image-size");
+        finetune.schedule().validate(train, model, "crop");
+        NoiseSpec noise = NoiseSpec.from(root);
+        if (noise.gamma() == NoiseSpec.Gamma.RANDOM && noise.kind() != NoiseSpec.Kind.SCALED_ADDITIVE) {
+            throw ConfigError.of("ddep.pretrain-decoder.noise.gamma", "random",
+                    "fixed, unless noise.kind = scaled-additive (a random gamma is the DDPM-style variant of it)");
+        }
+        return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
+                PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
+                finetune, EvalSettings.from(root), new Section(root, "ddep.report").intIn("samples", 1, 64), root);
+    }
+
+    /** The resolved {@code ddep} tree as HOCON, as written to {@code <run>/config.conf}. */
+    public String render() {
+        return "ddep " + resolved.getConfig("ddep").root().render(ConfigRenderOptions.defaults()
+                .setOriginComments(false).setComments(false).setFormatted(true).setJson(false)) + "\n";
+    }
+}

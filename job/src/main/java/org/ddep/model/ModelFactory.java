@@ -1,0 +1,90 @@
+package org.ddep.model;
+
+import org.ddep.config.ModelSpec;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.schedule.ISchedule;
+
+/**
+ * Builds every model by name from its spec, with a chosen head, as a DL4J ComputationGraph whose
+ * vertex names carry their part ({@link Parts}). All models share these boundaries, so freezing,
+ * weight transfer and head replacement never special-case an architecture.
+ */
+public final class ModelFactory {
+    /** The nominal input side used only to infer layer sizes; fully convolutional models take any multiple of the divisor. */
+    private static final int NOMINAL_SIDE = 64;
+
+    private ModelFactory() {
+    }
+
+    public static ComputationGraph create(ModelSpec spec, Head head, ISchedule learningRate, long seed) {
+        ComputationGraph net = new ComputationGraph(configuration(spec, head, learningRate, seed));
+        net.init();
+        return net;
+    }
+
+    public static ComputationGraphConfiguration configuration(ModelSpec spec, Head head, ISchedule learningRate, long seed) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU)
+                .updater(new Adam(learningRate))
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(Parts.INPUT);
+        String body = switch (spec.arch()) {
+            case "unet" -> head.kind() == Head.Kind.CLASSIFY ? UNet.addEncoder(g, spec) : UNet.addBody(g, spec);
+            default -> throw new IllegalArgumentException("unknown model architecture " + spec.arch());
+        };
+        addHead(g, head, body);
+        int side = Math.max(NOMINAL_SIDE, spec.inputDivisor());
+        return g.setOutputs(Parts.HEAD + "out")
+                .setInputTypes(InputType.convolutional(side, side, 3))
+                .build();
+    }
+
+    /** The name of the vertex where the encoder ends: freezing it freezes the whole encoder. */
+    public static String encoderBoundary(ModelSpec spec) {
+        return UNet.encoderOutput(spec.depth());
+    }
+
+    private static void addHead(ComputationGraphConfiguration.GraphBuilder g, Head head, String input) {
+        switch (head.kind()) {
+            case DENOISE -> {
+                g.addLayer(Parts.HEAD + "conv", conv1x1(head.outputs()), input);
+                g.addLayer(Parts.HEAD + "out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build(), Parts.HEAD + "conv");
+            }
+            case SEGMENT -> {
+                g.addLayer(Parts.HEAD + "conv", conv1x1(head.outputs()), input);
+                g.addLayer(Parts.HEAD + "out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .activation(Activation.SOFTMAX).build(), Parts.HEAD + "conv");
+            }
+            case CLASSIFY -> {
+                g.addLayer(Parts.HEAD + "pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), input);
+                g.addLayer(Parts.HEAD + "out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                        .nOut(head.outputs()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(),
+                        Parts.HEAD + "pool");
+            }
+        }
+    }
+
+    private static ConvolutionLayer conv1x1(int out) {
+        return new ConvolutionLayer.Builder(1, 1).nOut(out).activation(Activation.IDENTITY)
+                .weightInit(WeightInit.XAVIER).build();
+    }
+}
