@@ -1,0 +1,123 @@
+package org.ddep.data;
+
+import org.ddep.prep.ShardSchema;
+
+import java.util.SplittableRandom;
+
+/**
+ * Crops, flips and resizes of a CHW image with its optional mask, in step (PAPER.md "Fine-tuning":
+ * random crop and random left-right flip). Images smaller than the crop are padded: the image
+ * with 0 (mid-grey in [-1, 1]), the mask with ignore.
+ */
+public final class Augment {
+    private Augment() {
+    }
+
+    /** An image with an optional row-major mask of the same size (null when unlabelled). */
+    public record Sample(float[] chw, int height, int width, int[] mask) {
+    }
+
+    public static Sample randomCrop(Sample s, int size, SplittableRandom rnd) {
+        int y0 = s.height() > size ? rnd.nextInt(s.height() - size + 1) : 0;
+        int x0 = s.width() > size ? rnd.nextInt(s.width() - size + 1) : 0;
+        return crop(s, y0, x0, size, size);
+    }
+
+    public static Sample centreCrop(Sample s, int size) {
+        return crop(s, Math.max(0, (s.height() - size) / 2), Math.max(0, (s.width() - size) / 2), size, size);
+    }
+
+    /** The window at (y0, x0) of the given size; parts outside the image are padding. */
+    public static Sample crop(Sample s, int y0, int x0, int h, int w) {
+        float[] out = new float[3 * h * w];
+        int[] mask = s.mask() == null ? null : new int[h * w];
+        if (mask != null) {
+            java.util.Arrays.fill(mask, ShardSchema.IGNORE);
+        }
+        int inPlane = s.height() * s.width();
+        for (int y = 0; y < h; y++) {
+            int sy = y0 + y;
+            if (sy >= s.height()) {
+                break;
+            }
+            int n = Math.min(w, s.width() - x0);
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(s.chw(), c * inPlane + sy * s.width() + x0, out, c * h * w + y * w, n);
+            }
+            if (mask != null) {
+                System.arraycopy(s.mask(), sy * s.width() + x0, mask, y * w, n);
+            }
+        }
+        return new Sample(out, h, w, mask);
+    }
+
+    public static Sample flip(Sample s) {
+        int h = s.height();
+        int w = s.width();
+        float[] out = new float[s.chw().length];
+        int[] mask = s.mask() == null ? null : new int[s.mask().length];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                int row = c * h * w + y * w;
+                for (int x = 0; x < w; x++) {
+                    out[row + x] = s.chw()[row + w - 1 - x];
+                }
+            }
+        }
+        if (mask != null) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    mask[y * w + x] = s.mask()[y * w + w - 1 - x];
+                }
+            }
+        }
+        return new Sample(out, h, w, mask);
+    }
+
+    /** Bilinear resize of the image (nearest for the mask). */
+    public static Sample resize(Sample s, int h, int w) {
+        if (h == s.height() && w == s.width()) {
+            return s;
+        }
+        float[] out = new float[3 * h * w];
+        int[] mask = s.mask() == null ? null : new int[h * w];
+        int ih = s.height();
+        int iw = s.width();
+        for (int y = 0; y < h; y++) {
+            double fy = Math.max(0, (y + 0.5) * ih / h - 0.5);
+            int y1 = Math.min((int) fy, ih - 1);
+            int y2 = Math.min(y1 + 1, ih - 1);
+            double dy = fy - y1;
+            for (int x = 0; x < w; x++) {
+                double fx = Math.max(0, (x + 0.5) * iw / w - 0.5);
+                int x1 = Math.min((int) fx, iw - 1);
+                int x2 = Math.min(x1 + 1, iw - 1);
+                double dx = fx - x1;
+                for (int c = 0; c < 3; c++) {
+                    int b = c * ih * iw;
+                    double v = (1 - dy) * ((1 - dx) * s.chw()[b + y1 * iw + x1] + dx * s.chw()[b + y1 * iw + x2])
+                            + dy * ((1 - dx) * s.chw()[b + y2 * iw + x1] + dx * s.chw()[b + y2 * iw + x2]);
+                    out[c * h * w + y * w + x] = (float) v;
+                }
+                if (mask != null) {
+                    int ny = Math.min(ih - 1, (int) ((y + 0.5) * ih / h));
+                    int nx = Math.min(iw - 1, (int) ((x + 0.5) * iw / w));
+                    mask[y * w + x] = s.mask()[ny * iw + nx];
+                }
+            }
+        }
+        return new Sample(out, h, w, mask);
+    }
+
+    /** Training view for pretraining: shorter side resized to {@code size} if smaller, random crop, optional flip. */
+    public static Sample trainingView(Sample s, int size, boolean flip, SplittableRandom rnd) {
+        Sample r = s;
+        int shorter = Math.min(s.height(), s.width());
+        if (shorter < size) {
+            double k = size / (double) shorter;
+            r = resize(s, (int) Math.ceil(s.height() * k), (int) Math.ceil(s.width() * k));
+        }
+        r = randomCrop(r, size, rnd);
+        return flip && rnd.nextBoolean() ? flip(r) : r;
+    }
+}

@@ -1,0 +1,95 @@
+package org.ddep.data;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Row;
+import org.ddep.config.NoiseSpec;
+import org.ddep.noise.DenoisingObjective;
+import org.ddep.prep.ShardRecord;
+import org.ddep.prep.ShardSchema;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.SplittableRandom;
+
+/**
+ * One epoch of training examples, decoded and augmented on the executors. The randomness of each
+ * partition comes from (run seed, epoch, partition): noise and crops are fresh every epoch and the
+ * same on a re-run.
+ */
+public final class EpochData {
+    private EpochData() {
+    }
+
+    /** Builds one example from a shard row. */
+    public interface ExampleFn extends Serializable {
+        MultiDataSet apply(ShardRecord row, SplittableRandom rnd) throws IOException;
+    }
+
+    public static JavaRDD<MultiDataSet> of(JavaRDD<Row> rows, long seed, int epoch, ExampleFn fn) {
+        Function2<Integer, Iterator<Row>, Iterator<MultiDataSet>> perPartition = (partition, it) -> {
+            SplittableRandom rnd = new SplittableRandom(mix(seed, epoch, partition));
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public MultiDataSet next() {
+                    ShardRecord r = ShardSchema.fromRow(it.next());
+                    try {
+                        return fn.apply(r, rnd);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot decode shard row " + r.id() + " (" + r.source() + ")", e);
+                    }
+                }
+            };
+        };
+        return rows.mapPartitionsWithIndex(perPartition, false);
+    }
+
+    static long mix(long seed, int epoch, int partition) {
+        long h = seed * 0x9E3779B97F4A7C15L + epoch;
+        h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + partition;
+        return h ^ (h >>> 29);
+    }
+
+    /** Encoder pretraining: a flipped random crop of {@code size} and the image's class. */
+    public static ExampleFn classification(int size, boolean flip, int classes) {
+        return (r, rnd) -> Examples.classification(Augment.trainingView(sample(r, false), size, flip, rnd), r.label(), classes);
+    }
+
+    /** Decoder pretraining: a random crop of {@code size}, corrupted with fresh noise. */
+    public static ExampleFn denoising(int size, boolean flip, NoiseSpec noise) {
+        DenoisingObjective objective = new DenoisingObjective(noise);
+        return (r, rnd) -> {
+            Augment.Sample s = Augment.trainingView(sample(r, false), size, flip, rnd);
+            return Examples.denoising(objective.corrupt(s.chw(), rnd), size, size);
+        };
+    }
+
+    /** Fine-tuning: a random crop of {@code crop} (padded with ignore when smaller) and a random flip. */
+    public static ExampleFn segmentation(int crop, boolean flip, int classes) {
+        return (r, rnd) -> {
+            Augment.Sample s = Augment.randomCrop(sample(r, true), crop, rnd);
+            return Examples.segmentation(flip && rnd.nextBoolean() ? Augment.flip(s) : s, classes);
+        };
+    }
+
+    /** Decodes a shard row's image (and mask, when asked). */
+    public static Augment.Sample sample(ShardRecord r, boolean withMask) throws IOException {
+        ImageTensors.Image img = ImageTensors.decode(r.image());
+        int[] mask = null;
+        if (withMask) {
+            if (!r.hasMask()) {
+                throw new IOException("row " + r.id() + " has no mask");
+            }
+            mask = org.ddep.prep.ImageCodec.decodeMask(r.mask()).values();
+        }
+        return new Augment.Sample(img.chw(), img.height(), img.width(), mask);
+    }
+}

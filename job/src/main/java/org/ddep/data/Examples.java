@@ -1,0 +1,59 @@
+package org.ddep.data;
+
+import org.ddep.noise.DenoisingObjective;
+import org.ddep.prep.ShardSchema;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One training example per stage as a DL4J MultiDataSet of one row (DESIGN.md "Models", heads):
+ * classification (image, one-hot class), denoising (noisy image, target) and segmentation (image,
+ * one-hot per-pixel labels, a per-pixel label mask that is 0 on ignore pixels).
+ */
+public final class Examples {
+    private Examples() {
+    }
+
+    public static MultiDataSet classification(Augment.Sample s, int label, int classes) {
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException("class " + label + " outside [0, " + classes + ")");
+        }
+        INDArray y = Nd4j.zeros(1, classes);
+        y.putScalar(0, label, 1f);
+        return new org.nd4j.linalg.dataset.MultiDataSet(image(s.chw(), s.height(), s.width()), y);
+    }
+
+    public static MultiDataSet denoising(DenoisingObjective.Example e, int h, int w) {
+        return new org.nd4j.linalg.dataset.MultiDataSet(image(e.input(), h, w), image(e.target(), h, w));
+    }
+
+    public static MultiDataSet segmentation(Augment.Sample s, int classes) {
+        int h = s.height();
+        int w = s.width();
+        int plane = h * w;
+        float[] onehot = new float[classes * plane];
+        float[] keep = new float[plane];
+        int[] m = s.mask();
+        for (int i = 0; i < plane; i++) {
+            int c = m[i];
+            if (c == ShardSchema.IGNORE) {
+                continue;
+            }
+            if (c < 0 || c >= classes) {
+                throw new IllegalArgumentException("mask value " + c + " outside [0, " + classes + ") and not ignore");
+            }
+            onehot[c * plane + i] = 1f;
+            keep[i] = 1f;
+        }
+        INDArray labels = Nd4j.create(onehot, new long[]{1, classes, h, w}, 'c');
+        // Rank-4 [mb, 1, h, w] mask: DL4J's CnnLossLayer takes it per pixel, and merging keeps rank-4 masks.
+        INDArray mask = Nd4j.create(keep, new long[]{1, 1, h, w}, 'c');
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{image(s.chw(), h, w)}, new INDArray[]{labels},
+                null, new INDArray[]{mask});
+    }
+
+    public static INDArray image(float[] chw, int h, int w) {
+        return Nd4j.create(chw, new long[]{1, 3, h, w}, 'c');
+    }
+}

@@ -1,0 +1,89 @@
+package org.ddep.stage;
+
+import org.apache.spark.sql.SparkSession;
+import org.ddep.config.ConfigError;
+import org.ddep.config.ConfigLoader;
+import org.ddep.config.DdepConfig;
+import org.ddep.data.HadoopFiles;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The driver: runs stages in order in one run directory, skipping those with _SUCCESS; a stage
+ * that was interrupted resumes from its last checkpoint. The resolved config is written at the
+ * first start; a later start with a different config is refused rather than mixing two runs.
+ */
+public final class Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger("ddep");
+    private static final Map<String, Supplier<Stage>> STAGES = Map.of(
+            DdepConfig.PREP, PrepStage::new,
+            DdepConfig.PRETRAIN_ENCODER, PretrainEncoderStage::new,
+            DdepConfig.PRETRAIN_DECODER, PretrainDecoderStage::new,
+            DdepConfig.FINETUNE, FinetuneStage::new,
+            DdepConfig.EVALUATE, EvaluateStage::new,
+            DdepConfig.REPORT, ReportStage::new);
+
+    private final StageContext ctx;
+
+    public Pipeline(DdepConfig config, String runDir, SparkSession spark, List<TrainingHook> extraHooks) {
+        this.ctx = new StageContext(config, new RunDir(runDir, new HadoopFiles(spark.sparkContext().hadoopConfiguration())),
+                spark, extraHooks);
+    }
+
+    public StageContext context() {
+        return ctx;
+    }
+
+    /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
+    public void pinConfig() throws IOException {
+        RunDir run = ctx.run();
+        String rendered = ctx.config().render();
+        if (run.files().exists(run.configFile())) {
+            String before = run.files().readString(run.configFile());
+            DdepConfig earlier = ConfigLoader.parse(before, run.configFile());
+            if (!earlier.resolved().getConfig("ddep").equals(ctx.config().resolved().getConfig("ddep"))) {
+                throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
+                        + run.configFile() + "); resume it with the same config, or choose another --run-dir");
+            }
+            return;
+        }
+        run.files().writeString(run.configFile(), rendered);
+    }
+
+    public void runAll() throws Exception {
+        pinConfig();
+        for (String s : ctx.config().stages()) {
+            runStage(s, false);
+        }
+        LOG.info("run finished: report at {}", ctx.run().path("report", "index.md"));
+    }
+
+    /** Runs one stage unless it finished earlier (or {@code force}); writes its _SUCCESS last. */
+    public void runStage(String name, boolean force) throws Exception {
+        Supplier<Stage> s = STAGES.get(name);
+        if (s == null) {
+            throw new ConfigError("unknown stage " + name + "; known: " + DdepConfig.STAGES);
+        }
+        String dir = ctx.run().stage(name);
+        if (!force && ctx.run().done(dir)) {
+            LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
+            return;
+        }
+        long t0 = System.nanoTime();
+        LOG.info("stage {}: starting", name);
+        ctx.sc().setJobGroup(name, "ddep stage " + name, false);
+        try {
+            s.get().run(ctx);
+        } finally {
+            ctx.sc().clearJobGroup();
+        }
+        ctx.run().markDone(dir);
+        LOG.info("stage {}: done in {} s", name, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+}
