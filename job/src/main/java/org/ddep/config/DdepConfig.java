@@ -51,7 +51,7 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
 
     /** The resolved {@code ddep} tree as HOCON, as written to {@code <run>/config.conf}. */
     public String render() {
-        return "ddep " + resolved.getConfig("ddep").root().render(ConfigRenderOptions.defaults()
-                .setOriginComments(false).setComments(false).setFormatted(true).setJson(false)) + "\n";
+        return resolved.getConfig("ddep").atKey("ddep").root().render(ConfigRenderOptions.defaults()
+                .setOriginComments(false).setComments(false).setFormatted(true).setJson(false));
     }
 }

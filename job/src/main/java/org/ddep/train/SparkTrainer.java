@@ -146,7 +146,8 @@ public final class SparkTrainer {
                          int rounds, double score, double seconds) {
         int iteration = spark.getNetwork().getIterationCount();
         double loss = score * plan.lossScale();
-        double lr = CosineDecay.at(plan.learningRate(), plan.totalIterations(), iteration);
+        // The rate of the round's last update (the counter already points past it).
+        double lr = CosineDecay.at(plan.learningRate(), plan.totalIterations(), Math.max(0, iteration - 1));
         if (plan.stopOnNan() && !Double.isFinite(loss)) {
             throw new TrainingDiverged(String.format("%s: loss became %s at epoch %d round %d (iteration %d, "
                             + "learning rate %.3g). Lower ddep.%s.learning-rate, check the input data, or set "
@@ -171,7 +172,7 @@ public final class SparkTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics of " + plan.stage(), e);
         }
-        LOG.info(String.format("%s | epoch %d/%d | round %d/%d | %.1f ex/s | loss %.5f | lr %.3g | ETA %s",
+        LOG.info(String.format("%s | epoch %d/%d | round %d/%d | %.1f ex/s | loss %.5f | lr %.3e | ETA %s",
                 plan.stage(), epoch, plan.epochs(), round, rounds, line.examplesPerSecond(), loss, lr,
                 Progress.duration(line.etaSeconds())));
     }

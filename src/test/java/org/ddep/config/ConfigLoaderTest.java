@@ -1,0 +1,89 @@
+package org.ddep.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    @Test
+    void referenceCarriesThePapersDefaults() {
+        DdepConfig c = ConfigLoader.load(null, List.of());
+        assertEquals(0.22, c.noise().sigma());
+        assertEquals(NoiseSpec.Kind.SCALED_ADDITIVE, c.noise().kind());
+        assertEquals(NoiseSpec.Target.NOISE, c.noise().target());
+        assertEquals(NoiseSpec.Gamma.FIXED, c.noise().gamma());
+        assertEquals(512, c.decoder().globalBatch());
+        assertEquals(224, c.decoder().imageSize());
+        assertEquals(512, c.finetune().schedule().globalBatch());
+        assertEquals(100, c.finetune().schedule().epochs());
+        assertEquals(6e-5, c.finetune().schedule().learningRate());
+        assertEquals(List.of(0.1), c.finetune().labelFractions());
+    }
+
+    @Test
+    void paperLearningRateFollowsDecoderWidth() {
+        assertEquals(1e-4, ConfigLoader.load(null, List.of("model.decoder-width=2")).finetune().schedule().learningRate());
+        assertEquals(6e-5, ConfigLoader.load(null, List.of("model.decoder-width=3")).finetune().schedule().learningRate());
+    }
+
+    @Test
+    void unknownKeyFailsNamingTheKeyAndItsSiblings() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("train.workerz=4")));
+        assertTrue(e.getMessage().contains("ddep.train.workerz"), e.getMessage());
+        assertTrue(e.getMessage().contains("workers"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeFailsNamingTheKey() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("train.workers=many")));
+        assertTrue(e.getMessage().contains("ddep.train.workers") && e.getMessage().contains("many"), e.getMessage());
+    }
+
+    @Test
+    void globalBatchThatWorkersCannotDivideFails() {
+        ConfigError e = assertThrows(ConfigError.class,
+                () -> ConfigLoader.load(null, List.of("train.workers=3", "pretrain-decoder.batch-size=512")));
+        assertTrue(e.getMessage().contains("ddep.pretrain-encoder.batch-size")
+                || e.getMessage().contains("ddep.pretrain-decoder.batch-size"), e.getMessage());
+        assertTrue(e.getMessage().contains("multiple of ddep.train.workers = 3"), e.getMessage());
+    }
+
+    @Test
+    void invalidValuesFailWithWhatIsAllowed() {
+        assertTrue(assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("pretrain-decoder.noise.kind=gaussian")))
+                .getMessage().contains("scaled-additive"));
+        assertTrue(assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("finetune.label-fractions=[0, 0.5]")))
+                .getMessage().contains("ddep.finetune.label-fractions"));
+        assertTrue(assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("model.decoder-width=4")))
+                .getMessage().contains("ddep.model.decoder-width"));
+        assertTrue(assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("finetune.crop=50")))
+                .getMessage().contains("multiple of 16"));
+        assertTrue(assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("stages=[finetune, prep]")))
+                .getMessage().contains("pipeline order"));
+    }
+
+    @Test
+    void fileAndOverridesLayerOverTheReference(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("my.conf");
+        Files.writeString(f, "ddep { train.workers = 4, pretrain-decoder.noise.sigma = 0.1 }\n");
+        DdepConfig c = ConfigLoader.load(f, List.of("pretrain-decoder.noise.sigma=0.3"));
+        assertEquals(4, c.train().workers());
+        assertEquals(0.3, c.noise().sigma());
+        assertEquals(128, c.finetune().schedule().globalBatch() / c.train().workers());
+    }
+
+    @Test
+    void renderedConfigParsesBackToTheSameValues() {
+        DdepConfig c = ConfigLoader.load(null, List.of("train.workers=4", "spark.conf.\"spark.executor.memory\"=\"8g\""));
+        DdepConfig back = ConfigLoader.parse(c.render(), "test");
+        assertEquals(c.resolved().getConfig("ddep"), back.resolved().getConfig("ddep"));
+        assertEquals("8g", back.spark().conf().get("spark.executor.memory"));
+    }
+}

@@ -1,0 +1,44 @@
+package org.ddep.eval;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MeanIoUTest {
+    @Test
+    void iouMatchesAHandComputedCase() {
+        // truth:     0 0 1 1 2 255
+        // predicted: 0 1 1 1 1 0
+        ConfusionMatrix m = new ConfusionMatrix(4).add(new int[]{0, 0, 1, 1, 2, 255}, new int[]{0, 1, 1, 1, 1, 0});
+        MeanIoU r = MeanIoU.of(m);
+        assertEquals(0.5, r.perClassIou().get(0), 1e-12);      // tp 1, fn 1
+        assertEquals(0.5, r.perClassIou().get(1), 1e-12);      // tp 2, fp 2
+        assertEquals(0.0, r.perClassIou().get(2), 1e-12);      // fn 1
+        assertTrue(r.perClassIou().get(3).isNaN());             // absent in truth and prediction: excluded
+        assertEquals((0.5 + 0.5 + 0.0) / 3, r.miou(), 1e-12);
+        assertEquals(3 / 5.0, r.pixelAccuracy(), 1e-12);        // ignore pixel not counted
+        assertEquals(5, r.pixels());
+    }
+
+    @Test
+    void allIgnoreImageCountsNoPixels() {
+        ConfusionMatrix m = new ConfusionMatrix(3).add(new int[]{255, 255}, new int[]{1, 2});
+        assertEquals(0, m.pixels());
+        assertEquals(1, m.images());
+        assertTrue(Double.isNaN(MeanIoU.of(m).miou()));
+    }
+
+    @Test
+    void partitionMatricesSumToTheWhole() {
+        int[] t1 = {0, 1, 2};
+        int[] p1 = {0, 2, 2};
+        int[] t2 = {1, 1};
+        int[] p2 = {1, 0};
+        ConfusionMatrix merged = new ConfusionMatrix(3).add(t1, p1).merge(new ConfusionMatrix(3).add(t2, p2));
+        ConfusionMatrix whole = new ConfusionMatrix(3).add(new int[]{0, 1, 2, 1, 1}, new int[]{0, 2, 2, 1, 0});
+        assertEquals(MeanIoU.of(whole).perClassIou(), MeanIoU.of(merged).perClassIou());
+        assertEquals(MeanIoU.of(whole).pixelAccuracy(), MeanIoU.of(merged).pixelAccuracy());
+        assertEquals(2, merged.images());
+    }
+}
