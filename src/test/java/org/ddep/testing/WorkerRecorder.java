@@ -1,10 +1,9 @@
 package org.ddep.testing;
 
+import org.ddep.train.GraphHook;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.TrainingHook;
-import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.util.List;
@@ -14,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Runs on the Spark workers (threads of the local-mode JVM): records, before every update, the
  * counters and learning rate the WORKER's model is about to apply and the size of its Adam state.
  */
-public final class WorkerRecorder implements TrainingHook {
+public final class WorkerRecorder extends GraphHook {
     public record Update(String layer, long headOutputs, int iteration, int epoch, double lr, double updaterNorm) {
     }
 
@@ -38,17 +37,5 @@ public final class WorkerRecorder implements TrainingHook {
         BaseLayer conf = (BaseLayer) g.getLayer(layer).conf().getLayer();
         double norm = g.getUpdater().getStateViewArray() == null ? 0 : g.getUpdater().getStateViewArray().norm2Number().doubleValue();
         UPDATES.add(new Update(layer, head, it, ep, conf.getIUpdater().getLearningRate(it, ep), norm));
-    }
-
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void preUpdate(DataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(DataSet minibatch, Model model) {
     }
 }

@@ -3,8 +3,6 @@ package org.ddep.train;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.TrainingHook;
-import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
@@ -13,7 +11,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * both counters, so without this every round restarts the learning-rate schedule and Adam's bias
  * correction at 0 (DESIGN.md "Known pitfalls").
  */
-public final class WorkerCounters implements TrainingHook {
+public final class WorkerCounters extends GraphHook {
     private final int iteration;
     private final int epoch;
     private transient Model appliedTo;
@@ -31,18 +29,5 @@ public final class WorkerCounters implements TrainingHook {
             c.setEpochCount(c.getEpochCount() + epoch);
             appliedTo = model;
         }
-    }
-
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void preUpdate(DataSet minibatch, Model model) {
-        // DL4J converts DataSets to MultiDataSets before hooks run for a ComputationGraph.
-    }
-
-    @Override
-    public void postUpdate(DataSet minibatch, Model model) {
     }
 }
