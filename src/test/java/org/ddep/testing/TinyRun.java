@@ -2,7 +2,7 @@ package org.ddep.testing;
 
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
-import org.ddep.prep.SyntheticScenes;
+import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
 import org.deeplearning4j.spark.api.TrainingHook;
 
@@ -26,22 +26,13 @@ public final class TinyRun {
     public static DdepConfig config(String... more) {
         List<String> all = new ArrayList<>(SETTINGS);
         all.addAll(List.of(more));
-        return ConfigLoader.load(demoConf(), all);
-    }
-
-    public static Path demoConf() {
-        return Path.of(System.getProperty("ddep.home", "."), "conf", "demo.conf");
+        return ConfigLoader.loadResource("demo.conf", all);
     }
 
     /** A pipeline over {@code dir} with its demo data generated. */
     public static Pipeline pipeline(Path dir, DdepConfig c, List<TrainingHook> hooks) throws Exception {
         Pipeline p = new Pipeline(c, dir.toUri().toString(), LocalSpark.get(), hooks);
-        String data = p.context().run().path("data");
-        if (!p.context().files().exists(data + "/seg/classes.txt")) {
-            var d = c.demo();
-            SyntheticScenes.write(p.context().files().conf(), data, new SyntheticScenes.Spec(d.imageSize(),
-                    d.pretrainImages(), d.trainImages(), d.valImages(), c.seed()));
-        }
+        DemoData.ensure(p.context());
         return p;
     }
 }

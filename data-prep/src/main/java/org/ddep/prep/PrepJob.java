@@ -186,12 +186,19 @@ public final class PrepJob {
 
     private static Iterator<Outcome> processAll(Iterator<SourceItem> items, HadoopConf conf, LabelMap map,
                                                 String rootUri) throws IOException {
-        List<Outcome> out = new ArrayList<>();
+        // Lazily, one input at a time: a partition's images are never all in memory at once.
         FileSystem fs = new Path(rootUri).getFileSystem(conf.get());
-        while (items.hasNext()) {
-            out.add(process(items.next(), fs, map, rootUri));
-        }
-        return out.iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return items.hasNext();
+            }
+
+            @Override
+            public Outcome next() {
+                return process(items.next(), fs, map, rootUri);
+            }
+        };
     }
 
     static Outcome process(SourceItem item, FileSystem fs, LabelMap map, String rootUri) {

@@ -4,7 +4,7 @@ import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
-import org.ddep.prep.SyntheticScenes;
+import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
 import org.ddep.stage.Sparks;
 import picocli.CommandLine;
@@ -18,14 +18,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The ddep command line, one command per stage plus {@code run} and {@code demo}. The same class is
+ * The ddep command line: {@code run}, {@code demo}, and one command per stage. The same class is
  * the {@code spark-submit --class} entry point.
  */
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
-        subcommands = {Main.Run.class, Main.Demo.class, Main.StageCommand.Prep.class, Main.StageCommand.Encoder.class,
-                Main.StageCommand.Decoder.class, Main.StageCommand.Finetune.class, Main.StageCommand.Evaluate.class,
-                Main.StageCommand.Report.class})
+        subcommands = {Main.Run.class, Main.Demo.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -33,6 +31,11 @@ public final class Main {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        for (String stage : DdepConfig.STAGES) {
+            CommandLine sub = new CommandLine(new StageCommand(stage));
+            sub.getCommandSpec().usageMessage().description(Pipeline.stage(stage).description());
+            cl.addSubcommand(stage, sub);
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigError) {
                 cmd.getErr().println("ddep: " + e.getMessage());
@@ -55,10 +58,6 @@ public final class Main {
 
         @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = "runs/default")
         String runDir;
-
-        DdepConfig load() {
-            return ConfigLoader.load(config, overrides);
-        }
 
         /** Validates the config, then starts Spark: a bad config fails before any Spark work. */
         int withPipeline(DdepConfig cfg, PipelineAction action) throws Exception {
@@ -87,7 +86,7 @@ public final class Main {
 
         @Override
         public Integer call() throws Exception {
-            return common.withPipeline(common.load(), Pipeline::runAll);
+            return common.withPipeline(ConfigLoader.load(common.config, common.overrides), Pipeline::runAll);
         }
     }
 
@@ -103,82 +102,35 @@ public final class Main {
         public Integer call() throws Exception {
             Common c = new Common();
             c.runDir = runDir;
-            c.overrides = overrides;
-            c.config = DemoConfig.file();
-            DdepConfig cfg = c.load();
-            return c.withPipeline(cfg, p -> {
-                String data = p.context().run().path("data");
-                if (!p.context().files().exists(data + "/seg/classes.txt")) {
-                    var d = cfg.demo();
-                    System.err.printf("ddep demo: generating %d pretraining + %d train + %d val scenes in %s%n",
-                            d.pretrainImages(), d.trainImages(), d.valImages(), data);
-                    SyntheticScenes.write(p.context().files().conf(), data, new SyntheticScenes.Spec(d.imageSize(),
-                            d.pretrainImages(), d.trainImages(), d.valImages(), cfg.seed()));
-                }
+            return c.withPipeline(ConfigLoader.loadResource("demo.conf", overrides), p -> {
+                DemoData.ensure(p.context());
                 p.runAll();
                 System.out.println("ddep demo: report at " + p.context().run().path("report", "index.md"));
             });
         }
     }
 
-    /** One command per stage; each runs that stage alone in the run directory. */
-    abstract static class StageCommand implements Callable<Integer> {
+    /** Runs one stage alone in the run directory. */
+    @Command(mixinStandardHelpOptions = true)
+    static final class StageCommand implements Callable<Integer> {
+        private final String stage;
+
         @Mixin
         Common common;
 
         @Option(names = "--force", description = "Run even if the stage finished earlier.")
         boolean force;
 
-        abstract String stage();
+        StageCommand(String stage) {
+            this.stage = stage;
+        }
 
         @Override
         public Integer call() throws Exception {
-            return common.withPipeline(common.load(), p -> {
+            return common.withPipeline(ConfigLoader.load(common.config, common.overrides), p -> {
                 p.pinConfig();
-                p.runStage(stage(), force);
+                p.runStage(stage, force);
             });
-        }
-
-        @Command(name = "prep", description = "Shard the configured source datasets into Parquet.")
-        static final class Prep extends StageCommand {
-            String stage() {
-                return DdepConfig.PREP;
-            }
-        }
-
-        @Command(name = "pretrain-encoder", description = "Supervised classification pretraining of the encoder.")
-        static final class Encoder extends StageCommand {
-            String stage() {
-                return DdepConfig.PRETRAIN_ENCODER;
-            }
-        }
-
-        @Command(name = "pretrain-decoder", description = "Decoder denoising pretraining (encoder frozen).")
-        static final class Decoder extends StageCommand {
-            String stage() {
-                return DdepConfig.PRETRAIN_DECODER;
-            }
-        }
-
-        @Command(name = "finetune", description = "Fine-tune encoder and decoder on a fraction of the labels.")
-        static final class Finetune extends StageCommand {
-            String stage() {
-                return DdepConfig.FINETUNE;
-            }
-        }
-
-        @Command(name = "evaluate", description = "mIoU, per-class IoU and pixel accuracy on the held-out split.")
-        static final class Evaluate extends StageCommand {
-            String stage() {
-                return DdepConfig.EVALUATE;
-            }
-        }
-
-        @Command(name = "report", description = "Write report/index.md, summary.json and the PNG plots.")
-        static final class Report extends StageCommand {
-            String stage() {
-                return DdepConfig.REPORT;
-            }
         }
     }
 }

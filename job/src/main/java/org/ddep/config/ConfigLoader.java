@@ -29,7 +29,14 @@ public final class ConfigLoader {
     }
 
     public static DdepConfig load(Path file, List<String> overrides) {
-        return DdepConfig.from(resolve(file, overrides));
+        return DdepConfig.from(resolve(file == null ? ConfigFactory.empty() : parseFile(file), overrides));
+    }
+
+    /** Like {@link #load} with a config shipped on the classpath (e.g. demo.conf) instead of a file. */
+    public static DdepConfig loadResource(String resource, List<String> overrides) {
+        Config c = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), resource,
+                ConfigParseOptions.defaults().setAllowMissing(false));
+        return DdepConfig.from(resolve(c, overrides));
     }
 
     /** Parses a config previously written with {@link DdepConfig#render()} (a run dir's config.conf). */
@@ -43,18 +50,19 @@ public final class ConfigLoader {
         return DdepConfig.from(finish(user));
     }
 
-    static Config resolve(Path file, List<String> overrides) {
-        Config user = ConfigFactory.empty();
-        if (file != null) {
-            if (!Files.isRegularFile(file)) {
-                throw new ConfigError("config file " + file + " does not exist");
-            }
-            try {
-                user = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-            } catch (ConfigException e) {
-                throw new ConfigError("cannot parse config file " + file + ": " + e.getMessage());
-            }
+    private static Config parseFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigError("config file " + file + " does not exist");
         }
+        try {
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigError("cannot parse config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static Config resolve(Config base, List<String> overrides) {
+        Config user = base;
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {

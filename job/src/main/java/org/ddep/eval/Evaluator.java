@@ -7,11 +7,9 @@ import org.apache.spark.sql.Row;
 import org.ddep.data.EpochData;
 import org.ddep.prep.ShardRecord;
 import org.ddep.prep.ShardSchema;
+import org.ddep.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 
 /**
@@ -24,14 +22,14 @@ public final class Evaluator {
 
     public static ConfusionMatrix confusion(JavaSparkContext sc, ComputationGraph net, JavaRDD<Row> rows, int classes,
                                             int divisor, boolean flip) throws IOException {
-        Broadcast<byte[]> model = sc.broadcast(serialize(net));
+        Broadcast<byte[]> model = sc.broadcast(ModelFiles.toBytes(net, false));
         try {
             return rows.mapPartitions(it -> {
                 ConfusionMatrix m = new ConfusionMatrix(classes);
                 if (!it.hasNext()) {
                     return java.util.List.of(m).iterator();
                 }
-                Segmenter seg = new Segmenter(deserialize(model.value()), divisor, flip);
+                Segmenter seg = new Segmenter(ModelFiles.fromBytes(model.value(), false), divisor, flip);
                 while (it.hasNext()) {
                     ShardRecord r = ShardSchema.fromRow(it.next());
                     var s = EpochData.sample(r, true);
@@ -42,15 +40,5 @@ public final class Evaluator {
         } finally {
             model.destroy();
         }
-    }
-
-    public static byte[] serialize(ComputationGraph net) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(net, out, false);
-        return out.toByteArray();
-    }
-
-    public static ComputationGraph deserialize(byte[] bytes) throws IOException {
-        return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes), false);
     }
 }

@@ -29,6 +29,11 @@ public final class EvaluateStage implements Stage {
     }
 
     @Override
+    public String description() {
+        return "mIoU, per-class IoU and pixel accuracy of every fine-tuned model on the held-out split.";
+    }
+
+    @Override
     public void run(StageContext ctx) throws Exception {
         DdepConfig c = ctx.config();
         String dataset = c.data().segmentationDataset();

@@ -1,7 +1,5 @@
 package org.ddep.stage;
 
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.FinetuneSettings;
 import org.ddep.config.StageSchedule;
@@ -11,8 +9,6 @@ import org.ddep.model.ModelFactory;
 import org.ddep.model.Parts;
 import org.ddep.model.Weights;
 import org.ddep.prep.Manifest;
-import org.ddep.train.CosineDecay;
-import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +25,11 @@ public final class FinetuneStage implements Stage {
     @Override
     public String name() {
         return DdepConfig.FINETUNE;
+    }
+
+    @Override
+    public String description() {
+        return "Fine-tune encoder and decoder on fractions of the labels, from DDeP and from a random decoder.";
     }
 
     @Override
@@ -49,27 +50,22 @@ public final class FinetuneStage implements Stage {
         StageSchedule s = c.finetune().schedule();
         String dataset = c.data().segmentationDataset();
         Manifest manifest = ctx.shards().manifest(dataset);
-        JavaRDD<Row> rows = Training.rows(ctx.shards().labelled(dataset, c.data().trainSplit(), r.fraction()),
-                c.train()).cache();
-        long n = rows.count();
-        Training.requireExamples(n, dataset + " split " + c.data().trainSplit() + " has no labelled rows with label_key < "
-                + r.fraction());
-        LOG.info("{} {}: {} labelled images ({} of {} in {})", name(), r.id(), n, r.fraction(),
-                manifest.labelledCounts().getOrDefault(c.data().trainSplit(), 0L), c.data().trainSplit());
-        SparkTrainer.Plan plan = Training.plan(ctx, name() + " " + r.id(), s, n, 1.0 / ((double) s.imageSize() * s.imageSize()));
-        ComputationGraph net = ModelFactory.create(c.model(), Head.segment(manifest.numClasses()),
-                new CosineDecay(s.learningRate(), plan.totalIterations()), c.seed());
-        if (r.variant().equals(FinetuneSettings.DDEP)) {
-            ComputationGraph pre = Models.load(ctx.files(), ctx.run().stage(DdepConfig.PRETRAIN_DECODER), name());
-            Weights.copyByPrefix(pre, net, Parts.ENCODER, Parts.DECODER);
-        } else {
-            ComputationGraph pre = Models.load(ctx.files(), ctx.run().stage(DdepConfig.PRETRAIN_ENCODER), name());
-            Weights.copyByPrefix(pre, net, Parts.ENCODER);
-        }
-        EpochData.ExampleFn fn = EpochData.segmentation(s.imageSize(), s.flip(), manifest.numClasses());
-        ComputationGraph trained = Training.trainer(ctx, dir, plan)
-                .train(net, epoch -> EpochData.of(rows, c.seed(), epoch, fn), (e, m) -> { });
-        Models.save(ctx.files(), dir, trained);
-        rows.unpersist(false);
+        // The baseline takes only the encoder of stage 1; DDeP takes encoder and decoder of stage 2.
+        boolean ddep = r.variant().equals(FinetuneSettings.DDEP);
+        ComputationGraph pre = Models.load(ctx.files(), ctx.run().stage(ddep ? DdepConfig.PRETRAIN_DECODER
+                : DdepConfig.PRETRAIN_ENCODER), name());
+        String[] parts = ddep ? new String[]{Parts.ENCODER, Parts.DECODER} : new String[]{Parts.ENCODER};
+        LOG.info("{} {}: {} of the labels of {} split {}, initialised from {}", name(), r.id(), r.fraction(), dataset,
+                c.data().trainSplit(), String.join("+", parts));
+        Training.fit(ctx, name() + " " + r.id(), dir, ctx.shards().labelled(dataset, c.data().trainSplit(), r.fraction()),
+                dataset + " split " + c.data().trainSplit() + " has no labelled rows with label_key < " + r.fraction(),
+                s, true,
+                plan -> {
+                    ComputationGraph net = ModelFactory.create(c.model(), Head.segment(manifest.numClasses()),
+                            plan.schedule(), c.seed());
+                    Weights.copyByPrefix(pre, net, parts);
+                    return net;
+                },
+                EpochData.segmentation(s.imageSize(), s.flip(), manifest.numClasses()), (e, m) -> { });
     }
 }

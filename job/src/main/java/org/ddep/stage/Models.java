@@ -1,14 +1,12 @@
 package org.ddep.stage;
 
 import org.ddep.data.HadoopFiles;
+import org.ddep.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 
-/** {@code <stage>/model.zip}: a stage's final model (DL4J ModelSerializer), on any Hadoop file system. */
+/** {@code <stage>/model.zip}: a stage's final model, which later stages start from. */
 final class Models {
     static final String FILE = "model.zip";
 
@@ -16,9 +14,7 @@ final class Models {
     }
 
     static void save(HadoopFiles files, String stageDir, ComputationGraph net) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(net, out, false);
-        files.writeBytes(HadoopFiles.join(stageDir, FILE), out.toByteArray());
+        ModelFiles.save(files, HadoopFiles.join(stageDir, FILE), net, false);
     }
 
     static ComputationGraph load(HadoopFiles files, String stageDir, String neededBy) throws IOException {
@@ -26,8 +22,6 @@ final class Models {
         if (!files.exists(uri)) {
             throw new IOException(neededBy + " needs " + uri + ": run the stage that writes it first");
         }
-        try (InputStream in = files.open(uri)) {
-            return ModelSerializer.restoreComputationGraph(in, false);
-        }
+        return ModelFiles.load(files, uri, false);
     }
 }

@@ -36,6 +36,15 @@ public final class Pipeline {
                 spark, extraHooks);
     }
 
+    /** A stage by name, for the CLI. */
+    public static Stage stage(String name) {
+        Supplier<Stage> s = STAGES.get(name);
+        if (s == null) {
+            throw new ConfigError("unknown stage " + name + "; known: " + DdepConfig.STAGES);
+        }
+        return s.get();
+    }
+
     public StageContext context() {
         return ctx;
     }
@@ -66,10 +75,7 @@ public final class Pipeline {
 
     /** Runs one stage unless it finished earlier (or {@code force}); writes its _SUCCESS last. */
     public void runStage(String name, boolean force) throws Exception {
-        Supplier<Stage> s = STAGES.get(name);
-        if (s == null) {
-            throw new ConfigError("unknown stage " + name + "; known: " + DdepConfig.STAGES);
-        }
+        Stage stage = stage(name);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
             LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
@@ -79,7 +85,7 @@ public final class Pipeline {
         LOG.info("stage {}: starting", name);
         ctx.sc().setJobGroup(name, "ddep stage " + name, false);
         try {
-            s.get().run(ctx);
+            stage.run(ctx);
         } finally {
             ctx.sc().clearJobGroup();
         }

@@ -12,6 +12,11 @@ public final class PrepStage implements Stage {
     }
 
     @Override
+    public String description() {
+        return "Shard the configured source datasets into Parquet.";
+    }
+
+    @Override
     public void run(StageContext ctx) throws Exception {
         PrepSettings p = ctx.config().prep();
         for (PrepSettings.Source s : p.sources()) {

@@ -1,7 +1,5 @@
 package org.ddep.stage;
 
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.StageSchedule;
 import org.ddep.data.EpochData;
@@ -9,11 +7,10 @@ import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.model.Parts;
 import org.ddep.model.Weights;
-import org.ddep.train.CosineDecay;
-import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -28,31 +25,28 @@ public final class PretrainDecoderStage implements Stage {
     }
 
     @Override
+    public String description() {
+        return "Decoder denoising pretraining (encoder frozen).";
+    }
+
+    @Override
     public void run(StageContext ctx) throws Exception {
         DdepConfig c = ctx.config();
         StageSchedule s = c.decoder();
         String dataset = c.data().pretrainDataset();
-        JavaRDD<Row> rows = Training.rows(ctx.shards().split(dataset, c.data().trainSplit()), c.train()).cache();
-        long n = rows.count();
-        Training.requireExamples(n, dataset + " split " + c.data().trainSplit() + " is empty");
-        // Per-pixel heads: DL4J's score sums over pixels; report the mean squared error per value.
-        SparkTrainer.Plan plan = Training.plan(ctx, name(), s, n, 1.0 / ((double) s.imageSize() * s.imageSize()));
-
         ComputationGraph encoder = Models.load(ctx.files(), ctx.run().stage(DdepConfig.PRETRAIN_ENCODER), name());
-        ComputationGraph full = ModelFactory.create(c.model(), Head.denoise(),
-                new CosineDecay(s.learningRate(), plan.totalIterations()), c.seed());
-        Weights.copyByPrefix(encoder, full, Parts.ENCODER);
-        ComputationGraph net = Weights.freezeUpTo(full, ModelFactory.encoderBoundary(c.model()));
-        Map<String, INDArray> frozen = Weights.snapshot(net, Parts.ENCODER);
-
-        String dir = ctx.run().stage(name());
-        EpochData.ExampleFn fn = EpochData.denoising(s.imageSize(), s.flip(), c.noise());
-        ComputationGraph trained = Training.trainer(ctx, dir, plan).train(net,
-                epoch -> EpochData.of(rows, c.seed(), epoch, fn),
+        Map<String, INDArray> frozen = new HashMap<>();
+        Training.fit(ctx, name(), ctx.run().stage(name()), ctx.shards().split(dataset, c.data().trainSplit()),
+                dataset + " split " + c.data().trainSplit() + " is empty", s, true,
+                plan -> {
+                    ComputationGraph full = ModelFactory.create(c.model(), Head.denoise(), plan.schedule(), c.seed());
+                    Weights.copyByPrefix(encoder, full, Parts.ENCODER);
+                    frozen.putAll(Weights.snapshot(full, Parts.ENCODER));
+                    return Weights.freezeUpTo(full, ModelFactory.encoderBoundary(c.model()));
+                },
+                EpochData.denoising(s.imageSize(), s.flip(), c.noise()),
                 // Averaging identical copies can round differently with some worker counts: the frozen
                 // encoder is put back bit for bit after every epoch.
                 (e, m) -> frozen.forEach(m::setParam));
-        Models.save(ctx.files(), dir, trained);
-        rows.unpersist(false);
     }
 }

@@ -41,6 +41,11 @@ public final class ReportStage implements Stage {
     }
 
     @Override
+    public String description() {
+        return "Write report/index.md, summary.json and the PNG plots.";
+    }
+
+    @Override
     public void run(StageContext ctx) throws Exception {
         DdepConfig c = ctx.config();
         HadoopFiles files = ctx.files();

@@ -4,5 +4,8 @@ package org.ddep.stage;
 public interface Stage {
     String name();
 
+    /** One line for the CLI's help. */
+    String description();
+
     void run(StageContext ctx) throws Exception;
 }

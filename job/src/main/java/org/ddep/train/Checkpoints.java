@@ -3,11 +3,9 @@ package org.ddep.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.ddep.data.HadoopFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
+import org.ddep.model.ModelFiles;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,9 +31,7 @@ public final class Checkpoints {
 
     public void save(ComputationGraph net, int epochsDone) throws IOException {
         String name = String.format("epoch-%04d.zip", epochsDone);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(net, bytes, true);
-        files.writeBytes(HadoopFiles.join(dir, name), bytes.toByteArray());
+        ModelFiles.save(files, HadoopFiles.join(dir, name), net, true);
         files.writeString(HadoopFiles.join(dir, "state.json"), JSON.writeValueAsString(
                 Map.of("epoch", epochsDone, "iteration", net.getIterationCount(), "file", name)));
         files.delete(HadoopFiles.join(dir, String.format("epoch-%04d.zip", epochsDone - KEEP)));
@@ -52,9 +48,7 @@ public final class Checkpoints {
     }
 
     public ComputationGraph load(State s) throws IOException {
-        try (InputStream in = files.open(HadoopFiles.join(dir, s.file()))) {
-            return ModelSerializer.restoreComputationGraph(in, true);
-        }
+        return ModelFiles.load(files, HadoopFiles.join(dir, s.file()), true);
     }
 
     public void clear() throws IOException {

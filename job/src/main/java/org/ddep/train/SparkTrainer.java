@@ -62,6 +62,11 @@ public final class SparkTrainer {
             return epochs * iterationsPerEpoch();
         }
 
+        /** Adam's learning rate over the stage: cosine decay from the peak to 0 over all iterations. */
+        public CosineDecay schedule() {
+            return new CosineDecay(learningRate, totalIterations());
+        }
+
         public String describeBatch() {
             return String.format("global batch %d = %d workers x %d per worker, averaging every %d minibatches, "
                             + "%d rounds per epoch of %d examples", globalBatch, workers, batchPerWorker(),
