@@ -188,17 +188,7 @@ public final class PrepJob {
                                                 String rootUri) throws IOException {
         // Lazily, one input at a time: a partition's images are never all in memory at once.
         FileSystem fs = new Path(rootUri).getFileSystem(conf.get());
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return items.hasNext();
-            }
-
-            @Override
-            public Outcome next() {
-                return process(items.next(), fs, map, rootUri);
-            }
-        };
+        return Iterators.map(items, item -> process(item, fs, map, rootUri));
     }
 
     static Outcome process(SourceItem item, FileSystem fs, LabelMap map, String rootUri) {

@@ -5,6 +5,7 @@ import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.Row;
 import org.ddep.config.NoiseSpec;
 import org.ddep.noise.DenoisingObjective;
+import org.ddep.prep.Iterators;
 import org.ddep.prep.ShardRecord;
 import org.ddep.prep.ShardSchema;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -32,22 +33,14 @@ public final class EpochData {
     public static JavaRDD<MultiDataSet> of(JavaRDD<Row> rows, long seed, int epoch, ExampleFn fn) {
         Function2<Integer, Iterator<Row>, Iterator<MultiDataSet>> perPartition = (partition, it) -> {
             SplittableRandom rnd = new SplittableRandom(mix(seed, epoch, partition));
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
+            return Iterators.map(it, row -> {
+                ShardRecord r = ShardSchema.fromRow(row);
+                try {
+                    return fn.apply(r, rnd);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot decode shard row " + r.id() + " (" + r.source() + ")", e);
                 }
-
-                @Override
-                public MultiDataSet next() {
-                    ShardRecord r = ShardSchema.fromRow(it.next());
-                    try {
-                        return fn.apply(r, rnd);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot decode shard row " + r.id() + " (" + r.source() + ")", e);
-                    }
-                }
-            };
+            });
         };
         return rows.mapPartitionsWithIndex(perPartition, false);
     }
