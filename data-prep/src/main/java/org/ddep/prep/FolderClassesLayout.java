@@ -10,19 +10,44 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
- * Classification images, one folder per class: {@code ROOT/CLASS/*.{png,jpg}} (one split, "train"),
- * or {@code ROOT/SPLIT/CLASS/*} for the requested splits. Class ids follow the sorted folder names
- * over all splits, as ImageNet's synset ids do.
+ * Classification images, one class per folder or per tar: {@code ROOT/CLASS/*.{png,jpg}} and/or
+ * {@code ROOT/CLASS.tar} (one split, "train"), or the same under {@code ROOT/SPLIT/} for the
+ * requested splits. Class ids follow the sorted class names over all splits. Tars are listed here
+ * and streamed on the executors, never unpacked to disk.
+ * <p>
+ * ImageNet-21k is this layout with WordNet synset names ({@code n01440764}): {@link #imagenet21k()}.
  */
 public final class FolderClassesLayout implements DatasetLayout {
     public static final String NAME = "folder-classes";
+    public static final String IMAGENET21K = "imagenet21k";
+    private static final Pattern SYNSET = Pattern.compile("n\\d{8}");
+    private static final String TAR = ".tar";
+
+    private final String name;
+    private final Pattern className;
+
+    private FolderClassesLayout(String name, Pattern className) {
+        this.name = name;
+        this.className = className;
+    }
+
+    /** Any class names. */
+    public static FolderClassesLayout folders() {
+        return new FolderClassesLayout(NAME, null);
+    }
+
+    /** ImageNet-21k: one folder or one tar per WordNet synset (PAPER.md "Dataset facts"). */
+    public static FolderClassesLayout imagenet21k() {
+        return new FolderClassesLayout(IMAGENET21K, SYNSET);
+    }
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
@@ -30,52 +55,79 @@ public final class FolderClassesLayout implements DatasetLayout {
         Map<String, Path> splitDirs = new LinkedHashMap<>();
         for (String split : splits) {
             Path d = new Path(root, split);
-            if (fs.exists(d) && fs.getFileStatus(d).isDirectory()) {
+            if (fs.exists(d) && fs.getFileStatus(d).isDirectory() && !isClass(split)) {
                 splitDirs.put(split, d);
             }
         }
         if (splitDirs.isEmpty()) {
             splitDirs.put("train", root);
         }
-        TreeSet<String> classes = new TreeSet<>();
-        for (Path d : splitDirs.values()) {
-            for (FileStatus c : Files.dirs(fs, d)) {
-                classes.add(c.getPath().getName());
+        List<Skip> skips = new ArrayList<>();
+        // split -> class -> its folder and/or tar
+        Map<String, TreeMap<String, List<FileStatus>>> found = new LinkedHashMap<>();
+        TreeMap<String, Integer> ids = new TreeMap<>();
+        for (Map.Entry<String, Path> e : splitDirs.entrySet()) {
+            TreeMap<String, List<FileStatus>> classes = new TreeMap<>();
+            for (FileStatus s : Files.listSorted(fs, e.getValue())) {
+                String n = s.getPath().getName();
+                String cls = s.isDirectory() ? n : n.endsWith(TAR) ? n.substring(0, n.length() - TAR.length()) : null;
+                if (cls == null || !isClass(cls)) {
+                    skips.add(new Skip(s.getPath().toString(), (cls == null ? "not a class folder or tar: "
+                            : "not a " + name + " class name: ") + n));
+                    continue;
+                }
+                classes.computeIfAbsent(cls, k -> new ArrayList<>()).add(s);
+                ids.put(cls, 0);
             }
+            found.put(e.getKey(), classes);
         }
-        if (classes.isEmpty()) {
-            throw new IOException("no class folders under " + root + " (folder-classes layout: [SPLIT/]CLASS/*.jpg)");
+        if (ids.isEmpty()) {
+            throw new IOException("no class folders or tars under " + root + " (" + name
+                    + " layout: [SPLIT/]CLASS/*.jpg or [SPLIT/]CLASS.tar)");
         }
-        List<String> names = new ArrayList<>(classes);
-        Map<String, Integer> ids = new HashMap<>();
+        List<String> names = new ArrayList<>(ids.keySet());
         for (int i = 0; i < names.size(); i++) {
             ids.put(names.get(i), i);
         }
         List<SourceItem> items = new ArrayList<>();
-        List<Skip> skips = new ArrayList<>();
-        for (Map.Entry<String, Path> e : splitDirs.entrySet()) {
-            for (FileStatus c : Files.dirs(fs, e.getValue())) {
-                String cls = c.getPath().getName();
-                int found = 0;
-                for (FileStatus f : Files.files(fs, c.getPath())) {
-                    String name = f.getPath().getName();
-                    if (!Files.isImageName(name)) {
-                        skips.add(new Skip(f.getPath().toString(), "not an image file: " + name));
-                        continue;
+        for (Map.Entry<String, TreeMap<String, List<FileStatus>>> e : found.entrySet()) {
+            String split = e.getKey();
+            for (Map.Entry<String, List<FileStatus>> c : e.getValue().entrySet()) {
+                int before = items.size();
+                for (FileStatus s : c.getValue()) {
+                    if (s.isDirectory()) {
+                        listFolder(fs, split, c.getKey(), ids.get(c.getKey()), s.getPath(), items, skips);
+                    } else {
+                        items.add(new SourceItem(split, split + "/" + c.getKey(), s.getPath().toString(), null,
+                                ids.get(c.getKey()), true));
                     }
-                    found++;
-                    items.add(new SourceItem(e.getKey(), e.getKey() + "/" + cls + "/" + Files.stem(name),
-                            f.getPath().toString(), null, ids.get(cls)));
                 }
-                if (found == 0) {
-                    skips.add(new Skip(c.getPath().toString(), "empty class folder: " + cls));
+                if (items.size() == before) {
+                    skips.add(new Skip(c.getValue().get(0).getPath().toString(), "empty class folder: " + c.getKey()));
                 }
             }
         }
         Map<String, Object> info = new HashMap<>();
-        info.put("layout", "[SPLIT/]CLASS/*.{png,jpg}");
+        info.put("layout", "[SPLIT/]CLASS/*.{png,jpg} or [SPLIT/]CLASS.tar; class ids follow sorted class names");
         info.put("splits", new ArrayList<>(splitDirs.keySet()));
+        info.put("classes", names.size());
         return new Listing(items, skips, names, Map.of(), info);
+    }
+
+    private boolean isClass(String n) {
+        return className == null || className.matcher(n).matches();
+    }
+
+    private static void listFolder(FileSystem fs, String split, String cls, int label, Path dir, List<SourceItem> items,
+                                   List<Skip> skips) throws IOException {
+        for (FileStatus f : Files.files(fs, dir)) {
+            String n = f.getPath().getName();
+            if (!Files.isImageName(n)) {
+                skips.add(new Skip(f.getPath().toString(), "not an image file: " + n));
+                continue;
+            }
+            items.add(new SourceItem(split, split + "/" + cls + "/" + Files.stem(n), f.getPath().toString(), null, label));
+        }
     }
 
     @Override

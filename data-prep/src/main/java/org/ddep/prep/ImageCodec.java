@@ -1,6 +1,12 @@
 package org.ddep.prep;
 
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
@@ -8,6 +14,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /** Encoded image and mask bytes to pixels and back, in pure Java (no native codec on executors). */
 public final class ImageCodec {
@@ -18,18 +27,62 @@ public final class ImageCodec {
     private ImageCodec() {
     }
 
-    /** Decodes an encoded image, or throws {@link IOException} naming what is wrong with it. */
+    /**
+     * Decodes an encoded image, or throws {@link IOException} naming what is wrong with it. A decoder
+     * warning (e.g. "premature end of data" of a truncated JPEG, which still yields a picture) counts
+     * as damage: the picture would be partly grey.
+     */
     public static BufferedImage decode(byte[] bytes) throws IOException {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (RuntimeException e) {
-            throw new IOException("undecodable image: " + e, e);
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("not a readable image format (" + bytes.length + " bytes)");
+            }
+            ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            try {
+                reader.setInput(in, true, true);
+                BufferedImage img = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new IOException("damaged image: " + warnings.get(0));
+                }
+                return img;
+            } catch (RuntimeException e) {
+                throw new IOException("undecodable image: " + e, e);
+            } finally {
+                reader.dispose();
+            }
         }
-        if (img == null) {
-            throw new IOException("not a readable image format (" + bytes.length + " bytes)");
+    }
+
+    /** Whether the bytes are a JPEG (SOI marker), to re-encode a resized image in its own format. */
+    public static boolean isJpeg(byte[] bytes) {
+        return bytes.length > 2 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8;
+    }
+
+    /** JPEG at quality 0.9, as RGB. */
+    public static byte[] encodeJpeg(BufferedImage img) {
+        BufferedImage rgb = img;
+        if (img.getType() != BufferedImage.TYPE_INT_RGB && img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+            rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+            rgb.getGraphics().drawImage(img, 0, 0, null);
         }
-        return img;
+        ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream();
+             ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            ImageWriteParam p = w.getDefaultWriteParam();
+            p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            p.setCompressionQuality(0.9f);
+            w.setOutput(ios);
+            w.write(null, new IIOImage(rgb, null, null), p);
+            ios.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            w.dispose();
+        }
     }
 
     /** Pixel values of a single-channel (grey or palette) mask, row-major, 0..255. */

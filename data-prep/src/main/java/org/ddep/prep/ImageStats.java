@@ -20,6 +20,7 @@ final class ImageStats implements Serializable {
     final double[] sumSq = new double[3];
     final long[] maskValues = new long[256];
     long outOfRangePixels;
+    long resized;
 
     void add(int h, int w, int[] argb, long encodedBytes) {
         images++;
@@ -69,6 +70,7 @@ final class ImageStats implements Serializable {
             maskValues[i] += o.maskValues[i];
         }
         outOfRangePixels += o.outOfRangePixels;
+        resized += o.resized;
         return this;
     }
 

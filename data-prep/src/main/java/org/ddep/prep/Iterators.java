@@ -21,4 +21,27 @@ public final class Iterators {
             }
         };
     }
+
+    /** Concatenates, lazily, the iterators {@code f} makes of each element. */
+    public static <A, B> Iterator<B> flatMap(Iterator<A> in, Function<A, Iterator<B>> f) {
+        return new Iterator<>() {
+            private Iterator<B> current = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && in.hasNext()) {
+                    current = f.apply(in.next());
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public B next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
+    }
 }

@@ -13,13 +13,10 @@ import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +39,12 @@ public final class PrepJob {
      * @param name    the shard dataset's name: {@code <output>/<name>/split=...}
      */
     public record Spec(String layout, String name, String input, String output, List<String> splits,
-                       long targetFileBytes, double maxSkipFraction) implements Serializable {
+                       long targetFileBytes, double maxSkipFraction, Resize resize) implements Serializable {
+        public Spec(String layout, String name, String input, String output, List<String> splits,
+                    long targetFileBytes, double maxSkipFraction) {
+            this(layout, name, input, output, splits, targetFileBytes, maxSkipFraction, Resize.NONE);
+        }
+
         public Spec {
             if (targetFileBytes <= 0) {
                 throw new IllegalArgumentException("target file size must be positive, got " + targetFileBytes);
@@ -70,13 +72,13 @@ public final class PrepJob {
 
         LabelMap labelMap = layout.labelMap(listing);
         String rootUri = fs.makeQualified(root).toString();
-        HadoopConf conf = new HadoopConf(hadoop);
+        InputReader reader = new InputReader(new HadoopConf(hadoop), labelMap, rootUri, spec.resize());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int slices = Math.max(1, Math.min(listing.items().size(),
                 Math.max(jsc.defaultParallelism() * 4, listing.items().size() / 256)));
         jsc.setJobGroup("prep", "prep " + layout.name() + " " + spec.input(), false);
-        JavaRDD<Outcome> outcomes = jsc.parallelize(listing.items(), slices)
-                .mapPartitions(it -> processAll(it, conf, labelMap, rootUri))
+        JavaRDD<InputReader.Outcome> outcomes = jsc.parallelize(listing.items(), slices)
+                .mapPartitions(reader::readAll)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
             List<Skip> skips = new ArrayList<>(listing.skips());
@@ -154,6 +156,8 @@ public final class PrepJob {
         perSplit.forEach((k, v) -> counts.put(k, v.images));
         Map<String, Object> source = new LinkedHashMap<>(listing.layoutInfo());
         source.put("input", rootUri);
+        source.put("resize", spec.resize().describe());
+        source.put("resized_images", all.resized);
         long[] classPixels = new long[names.size()];
         System.arraycopy(all.maskValues, 0, classPixels, 0, Math.min(names.size(), ShardSchema.IGNORE));
         return new Manifest(spec.name(), layout.name(), Version.VALUE, source, ShardSchema.IGNORE, names,
@@ -172,80 +176,5 @@ public final class PrepJob {
                     dataset, m.outOfRangeLabels().size(), m.outOfRangeLabels());
         }
         m.skipped().stream().limit(20).forEach(s -> LOG.warn("prep {}: skipped {}: {}", dataset, s.path(), s.reason()));
-    }
-
-    /** What became of one input: a record (with its statistics) or a skip. */
-    static final class Outcome implements Serializable {
-        String split;
-        String sourcePath;
-        ShardRecord record;
-        ImageStats stats;
-        Skip skip;
-        int outOfRange;
-    }
-
-    private static Iterator<Outcome> processAll(Iterator<SourceItem> items, HadoopConf conf, LabelMap map,
-                                                String rootUri) throws IOException {
-        // Lazily, one input at a time: a partition's images are never all in memory at once.
-        FileSystem fs = new Path(rootUri).getFileSystem(conf.get());
-        return Iterators.map(items, item -> process(item, fs, map, rootUri));
-    }
-
-    static Outcome process(SourceItem item, FileSystem fs, LabelMap map, String rootUri) {
-        Outcome o = new Outcome();
-        o.split = item.split();
-        o.sourcePath = item.imagePath();
-        byte[] image;
-        BufferedImage decoded;
-        try {
-            image = readAll(fs, item.imagePath());
-        } catch (IOException e) {
-            return skipped(o, item.imagePath(), "unreadable file: " + e.getMessage());
-        }
-        try {
-            decoded = ImageCodec.decode(image);
-        } catch (IOException e) {
-            return skipped(o, item.imagePath(), "corrupt image: " + e.getMessage());
-        }
-        int h = decoded.getHeight();
-        int w = decoded.getWidth();
-        o.stats = new ImageStats();
-        byte[] mask = null;
-        if (item.maskPath() != null) {
-            ImageCodec.Mask m;
-            try {
-                m = ImageCodec.decodeMask(readAll(fs, item.maskPath()));
-            } catch (IOException e) {
-                return skipped(o, item.maskPath(), "corrupt mask: " + e.getMessage());
-            }
-            if (m.height() != h || m.width() != w) {
-                return skipped(o, item.maskPath(), String.format("size mismatch: image %dx%d, mask %dx%d",
-                        h, w, m.height(), m.width()));
-            }
-            o.outOfRange = map.apply(m.values());
-            o.stats.addMask(m.values(), o.outOfRange);
-            mask = ImageCodec.encodeMask(m);
-        }
-        o.stats.add(h, w, decoded.getRGB(0, 0, w, h, null, 0, w), image.length + (mask == null ? 0 : mask.length));
-        String source = relative(rootUri, item.imagePath());
-        o.record = new ShardRecord(item.id(), image, h, w, mask, item.label(), LabelKey.of(item.id()), source);
-        return o;
-    }
-
-    private static Outcome skipped(Outcome o, String path, String reason) {
-        o.skip = new Skip(path, reason);
-        o.stats = null;
-        return o;
-    }
-
-    private static String relative(String root, String path) {
-        String r = root.endsWith("/") ? root : root + "/";
-        return path.startsWith(r) ? path.substring(r.length()) : path;
-    }
-
-    private static byte[] readAll(FileSystem fs, String path) throws IOException {
-        try (InputStream in = fs.open(new Path(path))) {
-            return in.readAllBytes();
-        }
     }
 }

@@ -4,6 +4,11 @@ import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
+import org.ddep.prep.Layouts;
+import org.ddep.prep.Manifest;
+import org.ddep.prep.PrepJob;
+import org.ddep.prep.Resize;
+import org.ddep.prep.ShardSchema;
 import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
 import org.ddep.stage.Sparks;
@@ -32,7 +37,7 @@ public final class Main {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         for (String stage : DdepConfig.STAGES) {
-            CommandLine sub = new CommandLine(new StageCommand(stage));
+            CommandLine sub = new CommandLine(stage.equals(DdepConfig.PREP) ? new PrepCommand() : new StageCommand(stage));
             sub.getCommandSpec().usageMessage().description(Pipeline.stage(stage).description());
             cl.addSubcommand(stage, sub);
         }
@@ -107,6 +112,78 @@ public final class Main {
                 p.runAll();
                 System.out.println("ddep demo: report at " + p.context().run().path("report", "index.md"));
             });
+        }
+    }
+
+    /**
+     * {@code prep}: with {@code --dataset}, shards one dataset from {@code --input} to {@code --output}
+     * (no run directory); without it, runs the prep stage of the config's {@code prep.sources}.
+     */
+    @Command(mixinStandardHelpOptions = true)
+    static final class PrepCommand implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--force", description = "Run even if the stage finished earlier (run-dir form).")
+        boolean force;
+
+        @Option(names = "--dataset", description = "Source layout: ${COMPLETION-CANDIDATES}.",
+                completionCandidates = LayoutNames.class)
+        String dataset;
+
+        @Option(names = "--input", description = "Dataset root, any Hadoop URI.")
+        String input;
+
+        @Option(names = "--output", description = "Shards root, any Hadoop URI: writes OUTPUT/NAME/split=*/.")
+        String output;
+
+        @Option(names = "--name", description = "Shard dataset name (default: the layout name).")
+        String name;
+
+        @Option(names = "--splits", split = ",", defaultValue = "train,val", description = "Splits (default train,val).")
+        List<String> splits;
+
+        @Option(names = "--max-side", defaultValue = "0", description = "Downscale so the longer side is at most N (0 = off).")
+        int maxSide;
+
+        @Option(names = "--short-side", defaultValue = "0", description = "Downscale so the shorter side is at most N (0 = off).")
+        int shortSide;
+
+        @Override
+        public Integer call() throws Exception {
+            DdepConfig cfg = ConfigLoader.load(common.config, common.overrides);
+            if (dataset == null) {
+                return common.withPipeline(cfg, p -> {
+                    p.pinConfig();
+                    p.runStage(DdepConfig.PREP, force);
+                });
+            }
+            if (input == null || output == null) {
+                throw new ConfigError("prep --dataset needs --input and --output");
+            }
+            PrepJob.Spec spec;
+            try {
+                Layouts.byName(dataset);
+                spec = new PrepJob.Spec(dataset, name == null ? dataset : name, absolute(input), absolute(output),
+                        splits, cfg.prep().targetFileBytes(), cfg.prep().maxSkipFraction(), new Resize(maxSide, shortSide));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError("prep: " + e.getMessage());
+            }
+            SparkSession spark = Sparks.session(cfg.spark());
+            try {
+                Manifest m = PrepJob.run(spark, spec);
+                System.out.printf("ddep prep: %s -> %s (%s rows, %d skipped)%n", input,
+                        ShardSchema.datasetPath(spec.output(), spec.name()), m.counts(), m.skipped().size());
+                return 0;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    static final class LayoutNames extends ArrayList<String> {
+        LayoutNames() {
+            super(Layouts.names());
         }
     }
 

@@ -3,6 +3,7 @@ package org.ddep.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import org.ddep.prep.Layouts;
+import org.ddep.prep.Resize;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,11 +11,11 @@ import java.util.Set;
 
 /** {@code ddep.prep}: the datasets the prep stage shards, and its limits. */
 public record PrepSettings(List<Source> sources, long targetFileBytes, double maxSkipFraction) {
-    /** One dataset to shard: its shard name, source layout, input URI and splits. */
-    public record Source(String name, String layout, String input, List<String> splits) {
+    /** One dataset to shard: its shard name, source layout, input URI, splits and optional resize. */
+    public record Source(String name, String layout, String input, List<String> splits, Resize resize) {
     }
 
-    private static final Set<String> SOURCE_KEYS = Set.of("name", "layout", "input", "splits");
+    private static final Set<String> SOURCE_KEYS = Set.of("name", "layout", "input", "splits", "max-side", "short-side");
 
     static PrepSettings from(Config root) {
         Section s = new Section(root, "ddep.prep");
@@ -44,7 +45,14 @@ public record PrepSettings(List<Source> sources, long targetFileBytes, double ma
                 throw ConfigError.of(at + ".layout", layout, "one of " + Layouts.names());
             }
             List<String> splits = c.hasPath("splits") ? c.getStringList("splits") : List.of("train", "val");
-            sources.add(new Source(c.getString("name"), layout, c.getString("input"), List.copyOf(splits)));
+            int maxSide = c.hasPath("max-side") ? c.getInt("max-side") : 0;
+            int shortSide = c.hasPath("short-side") ? c.getInt("short-side") : 0;
+            if (maxSide < 0 || shortSide < 0) {
+                throw ConfigError.of(at + (maxSide < 0 ? ".max-side" : ".short-side"), Math.min(maxSide, shortSide),
+                        "a side in pixels, or 0 for no resize");
+            }
+            sources.add(new Source(c.getString("name"), layout, c.getString("input"), List.copyOf(splits),
+                    new Resize(maxSide, shortSide)));
         }
         long mb = s.intIn("target-file-mb", 1, 4096);
         return new PrepSettings(List.copyOf(sources), mb * 1024 * 1024, s.doubleIn("max-skip-fraction", 0, 1, true));
