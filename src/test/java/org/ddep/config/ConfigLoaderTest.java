@@ -86,4 +86,15 @@ class ConfigLoaderTest {
         assertEquals(c.resolved().getConfig("ddep"), back.resolved().getConfig("ddep"));
         assertEquals("8g", back.spark().conf().get("spark.executor.memory"));
     }
+
+    @Test
+    void secretSparkSettingsNeverReachTheRenderedConfig() {
+        DdepConfig c = ConfigLoader.load(null, List.of("spark.conf.\"spark.hadoop.fs.s3a.secret.key\"=\"s3cr3t-value\"",
+                "spark.conf.\"spark.hadoop.fs.s3a.access.key\"=\"AKIAEXAMPLE\"", "spark.conf.\"spark.executor.cores\"=\"4\""));
+        assertEquals("s3cr3t-value", c.spark().conf().get("spark.hadoop.fs.s3a.secret.key"), "Spark still gets the value");
+        String rendered = c.render();
+        assertTrue(!rendered.contains("s3cr3t-value") && !rendered.contains("AKIAEXAMPLE"), rendered);
+        assertTrue(rendered.contains("spark.executor.cores"));
+        assertEquals(c.redacted(), ConfigLoader.parse(rendered, "test").redacted());
+    }
 }

@@ -2,9 +2,11 @@ package org.ddep.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The whole validated configuration. Built only by {@link ConfigLoader}; every other class reads
@@ -49,9 +51,23 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
                 finetune, EvalSettings.from(root), new Section(root, "ddep.report").intIn("samples", 1, 64), root);
     }
 
-    /** The resolved {@code ddep} tree as HOCON, as written to {@code <run>/config.conf}. */
+    /** Spark settings whose values are secrets (s3a keys, tokens, passwords): never written or logged. */
+    private static final Pattern SECRET = Pattern.compile("(?i)secret|password|token|credential|access\\.key|session\\.key");
+
+    /** The resolved {@code ddep} tree as HOCON, secrets redacted, as written to {@code <run>/config.conf}. */
     public String render() {
-        return resolved.getConfig("ddep").atKey("ddep").root().render(ConfigRenderOptions.defaults()
+        return redacted().atKey("ddep").root().render(ConfigRenderOptions.defaults()
                 .setOriginComments(false).setComments(false).setFormatted(true).setJson(false));
+    }
+
+    /** The {@code ddep} tree with the values of secret Spark settings replaced: what may be stored and compared. */
+    public Config redacted() {
+        Config c = resolved.getConfig("ddep");
+        for (String key : spark.conf().keySet()) {
+            if (SECRET.matcher(key).find()) {
+                c = c.withValue("spark.conf.\"" + key + "\"", ConfigValueFactory.fromAnyRef("<redacted>"));
+            }
+        }
+        return c;
     }
 }

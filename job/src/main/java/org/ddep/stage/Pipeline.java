@@ -56,7 +56,7 @@ public final class Pipeline {
         if (run.files().exists(run.configFile())) {
             String before = run.files().readString(run.configFile());
             DdepConfig earlier = ConfigLoader.parse(before, run.configFile());
-            if (!earlier.resolved().getConfig("ddep").equals(ctx.config().resolved().getConfig("ddep"))) {
+            if (!earlier.redacted().equals(ctx.config().redacted())) {
                 throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
                         + run.configFile() + "); resume it with the same config, or choose another --run-dir");
             }
