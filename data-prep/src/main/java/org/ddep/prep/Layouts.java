@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 public final class Layouts {
     private static final Map<String, Supplier<DatasetLayout>> LAYOUTS = new TreeMap<>(Map.of(
             FolderPairsLayout.NAME, FolderPairsLayout::new,
-            FolderClassesLayout.NAME, FolderClassesLayout::new));
+            FolderClassesLayout.NAME, FolderClassesLayout::new,
+            CityscapesLayout.NAME, CityscapesLayout::new));
 
     private Layouts() {
     }
