@@ -9,7 +9,8 @@ public final class Layouts {
     private static final Map<String, Supplier<DatasetLayout>> LAYOUTS = new TreeMap<>(Map.of(
             FolderPairsLayout.NAME, FolderPairsLayout::new,
             FolderClassesLayout.NAME, FolderClassesLayout::new,
-            CityscapesLayout.NAME, CityscapesLayout::new));
+            CityscapesLayout.NAME, CityscapesLayout::new,
+            Ade20kLayout.NAME, Ade20kLayout::new));
 
     private Layouts() {
     }
