@@ -10,7 +10,8 @@ public final class Layouts {
             FolderPairsLayout.NAME, FolderPairsLayout::new,
             FolderClassesLayout.NAME, FolderClassesLayout::new,
             CityscapesLayout.NAME, CityscapesLayout::new,
-            Ade20kLayout.NAME, Ade20kLayout::new));
+            Ade20kLayout.NAME, Ade20kLayout::new,
+            PascalContextLayout.NAME, PascalContextLayout::new));
 
     private Layouts() {
     }
