@@ -90,7 +90,8 @@ public final class ImageCodec {
         BufferedImage img = decode(bytes);
         Raster r = img.getRaster();
         if (r.getNumBands() != 1) {
-            throw new IOException("mask must have one channel (grey or palette), found " + r.getNumBands());
+            throw new NotAMaskException("a mask has one channel of train ids (grey or palette PNG), this one has "
+                    + r.getNumBands());
         }
         int w = img.getWidth();
         int h = img.getHeight();
@@ -115,6 +116,13 @@ public final class ImageCodec {
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A readable image that is not a single-channel mask (e.g. a colour rendering of the labels). */
+    public static final class NotAMaskException extends IOException {
+        NotAMaskException(String message) {
+            super(message);
         }
     }
 

@@ -35,6 +35,7 @@ final class InputReader implements Serializable {
     static final class Outcome implements Serializable {
         String split;
         String sourcePath;
+        String maskPath;
         ShardRecord record;
         ImageStats stats;
         Skip skip;
@@ -85,9 +86,12 @@ final class InputReader implements Serializable {
         Outcome o = new Outcome();
         o.split = split;
         o.sourcePath = path;
+        o.maskPath = maskPath;
         if (maskBytes != null) {
             try {
                 mask = ImageCodec.decodeMask(maskBytes);
+            } catch (ImageCodec.NotAMaskException e) {
+                return Outcome.skip(split, maskPath, "colour mask: " + e.getMessage());
             } catch (IOException e) {
                 return Outcome.skip(split, maskPath, "corrupt mask: " + e.getMessage());
             }

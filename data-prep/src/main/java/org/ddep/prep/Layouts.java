@@ -1,6 +1,8 @@
 package org.ddep.prep;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -9,7 +11,10 @@ public final class Layouts {
     private static final Map<String, Supplier<DatasetLayout>> LAYOUTS = new TreeMap<>(Map.of(
             FolderPairsLayout.NAME, FolderPairsLayout::new,
             FolderClassesLayout.NAME, FolderClassesLayout::folders,
-            FolderClassesLayout.IMAGENET21K, FolderClassesLayout::imagenet21k));
+            FolderClassesLayout.IMAGENET21K, FolderClassesLayout::imagenet21k,
+            CityscapesLayout.NAME, CityscapesLayout::new,
+            Ade20kLayout.NAME, Ade20kLayout::new,
+            PascalContextLayout.NAME, PascalContextLayout::new));
 
     private Layouts() {
     }
@@ -22,7 +27,7 @@ public final class Layouts {
         return s.get();
     }
 
-    public static java.util.Set<String> names() {
-        return LAYOUTS.keySet();
+    public static Set<String> names() {
+        return Collections.unmodifiableSet(LAYOUTS.keySet());
     }
 }

@@ -89,7 +89,7 @@ public final class PrepJob {
                     .reduceByKey(ImageStats::merge)
                     .collectAsMap());
             Map<String, Long> outOfRange = new TreeMap<>(outcomes.filter(o -> o.outOfRange > 0)
-                    .mapToPair(o -> new scala.Tuple2<>(o.sourcePath, (long) o.outOfRange)).collectAsMap());
+                    .mapToPair(o -> new scala.Tuple2<>(o.maskPath, (long) o.outOfRange)).collectAsMap());
             Map<String, Long> labelled = new TreeMap<>(outcomes.filter(o -> o.record != null && o.record.hasMask())
                     .map(o -> o.split).countByValue());
 
@@ -113,6 +113,15 @@ public final class PrepJob {
                         e.getValue().images, n, out);
             }
 
+            // A requested split without valid rows must not keep an earlier run's shards.
+            for (String split : spec.splits()) {
+                Path stale = new Path(ShardSchema.splitPath(spec.output(), spec.name(), split));
+                if (!perSplit.containsKey(split) && stale.getFileSystem(hadoop).exists(stale)) {
+                    stale.getFileSystem(hadoop).delete(stale, true);
+                    LOG.warn("prep {}: split {} has no valid rows now; removed its earlier shards at {}", spec.name(),
+                            split, stale);
+                }
+            }
             Manifest m = manifest(spec, layout, listing, perSplit, labelled, skips, byReason, outOfRange, files, rootUri);
             m.write(hadoop, ShardSchema.manifestPath(spec.output(), spec.name()));
             summarise(spec.name(), m);
@@ -158,13 +167,16 @@ public final class PrepJob {
         source.put("input", rootUri);
         source.put("resize", spec.resize().describe());
         source.put("resized_images", all.resized);
-        long[] classPixels = new long[names.size()];
-        System.arraycopy(all.maskValues, 0, classPixels, 0, Math.min(names.size(), ShardSchema.IGNORE));
+        List<Long> classPixels = new ArrayList<>();
+        for (int c = 0; c < Math.min(names.size(), ShardSchema.IGNORE); c++) {
+            classPixels.add(all.maskValues[c]);
+        }
         return new Manifest(spec.name(), layout.name(), Version.VALUE, source, ShardSchema.IGNORE, names,
                 listing.classColours(), counts, labelled,
                 new Manifest.ImageSize(all.minHeight, all.maxHeight, all.sumHeight / (double) all.images,
                         all.minWidth, all.maxWidth, all.sumWidth / (double) all.images),
-                all.mean(), all.std(), classPixels, byReason, skips, outOfRange, files);
+                java.util.Arrays.stream(all.mean()).boxed().toList(), java.util.Arrays.stream(all.std()).boxed().toList(),
+                List.copyOf(classPixels), byReason, skips, outOfRange, files);
     }
 
     private static void summarise(String dataset, Manifest m) {
