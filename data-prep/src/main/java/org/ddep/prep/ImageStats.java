@@ -22,7 +22,13 @@ final class ImageStats implements Serializable {
     long outOfRangePixels;
     long resized;
 
-    void add(int h, int w, int[] argb, long encodedBytes) {
+    /** Pixels per image that the channel moments look at: an estimate is all normalisation needs. */
+    static final int SAMPLE_PIXELS = 16_384;
+    long sampled;
+
+    void add(java.awt.image.BufferedImage img, long encodedBytes) {
+        int h = img.getHeight();
+        int w = img.getWidth();
         images++;
         bytes += encodedBytes;
         pixels += (long) h * w;
@@ -32,16 +38,24 @@ final class ImageStats implements Serializable {
         maxWidth = Math.max(maxWidth, w);
         sumHeight += h;
         sumWidth += w;
-        for (int p : argb) {
-            int r = (p >> 16) & 0xff;
-            int g = (p >> 8) & 0xff;
-            int b = p & 0xff;
-            sum[0] += r;
-            sum[1] += g;
-            sum[2] += b;
-            sumSq[0] += r * r;
-            sumSq[1] += g * g;
-            sumSq[2] += b * b;
+        // A strided sample: converting every pixel of every image cost as much as decoding it.
+        int stride = Math.max(1, (int) Math.sqrt((double) h * w / SAMPLE_PIXELS));
+        int[] row = new int[w];
+        for (int y = 0; y < h; y += stride) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x += stride) {
+                int p = row[x];
+                int r = (p >> 16) & 0xff;
+                int g = (p >> 8) & 0xff;
+                int b = p & 0xff;
+                sum[0] += r;
+                sum[1] += g;
+                sum[2] += b;
+                sumSq[0] += r * r;
+                sumSq[1] += g * g;
+                sumSq[2] += b * b;
+                sampled++;
+            }
         }
     }
 
@@ -71,13 +85,14 @@ final class ImageStats implements Serializable {
         }
         outOfRangePixels += o.outOfRangePixels;
         resized += o.resized;
+        sampled += o.sampled;
         return this;
     }
 
     double[] mean() {
         double[] m = new double[3];
         for (int c = 0; c < 3; c++) {
-            m[c] = pixels == 0 ? 0 : sum[c] / pixels;
+            m[c] = sampled == 0 ? 0 : sum[c] / sampled;
         }
         return m;
     }
@@ -86,7 +101,7 @@ final class ImageStats implements Serializable {
         double[] m = mean();
         double[] s = new double[3];
         for (int c = 0; c < 3; c++) {
-            s[c] = pixels == 0 ? 0 : Math.sqrt(Math.max(0, sumSq[c] / pixels - m[c] * m[c]));
+            s[c] = sampled == 0 ? 0 : Math.sqrt(Math.max(0, sumSq[c] / sampled - m[c] * m[c]));
         }
         return s;
     }

@@ -115,7 +115,7 @@ final class InputReader implements Serializable {
         if (mask != null) {
             o.stats.addMask(mask.values(), o.outOfRange);
         }
-        o.stats.add(h, w, decoded.getRGB(0, 0, w, h, null, 0, w), image.length + (maskPng == null ? 0 : maskPng.length));
+        o.stats.add(decoded, image.length + (maskPng == null ? 0 : maskPng.length));
         o.stats.resized += resized ? 1 : 0;
         String source = path.startsWith(rootUri) ? path.substring(rootUri.length()) : path;
         o.record = new ShardRecord(id, image, h, w, maskPng, label, LabelKey.of(id), source);

@@ -167,6 +167,8 @@ public final class PrepJob {
         source.put("input", rootUri);
         source.put("resize", spec.resize().describe());
         source.put("resized_images", all.resized);
+        source.put("channel_stats", "RGB 0..255, estimated from a strided sample of about "
+                + ImageStats.SAMPLE_PIXELS + " pixels per image");
         List<Long> classPixels = new ArrayList<>();
         for (int c = 0; c < Math.min(names.size(), ShardSchema.IGNORE); c++) {
             classPixels.add(all.maskValues[c]);
