@@ -6,7 +6,6 @@ import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,7 +22,6 @@ import java.util.TreeMap;
 public final class Ade20kLayout implements DatasetLayout {
     public static final String NAME = "ade20k";
     static final int NUM_CLASSES = 150;
-    private static final int UNDEFINED = -1;
 
     /** Split name users pass (or the folder's own name) -> ADEChallengeData2016 folder. */
     private static final Map<String, String> FOLDER_OF_SPLIT = Map.of(
@@ -138,12 +136,6 @@ public final class Ade20kLayout implements DatasetLayout {
      * not even 255, so those are out of range (e.g. masks already shifted by another tool).
      */
     static LabelMap shiftedDown() {
-        int[] table = new int[256];
-        Arrays.fill(table, UNDEFINED);
-        table[0] = ShardSchema.IGNORE;
-        for (int raw = 1; raw <= NUM_CLASSES; raw++) {
-            table[raw] = raw - 1;
-        }
-        return LabelMap.of(table);
+        return LabelMap.zeroIgnoredShiftedDown(NUM_CLASSES, false);
     }
 }

@@ -26,6 +26,24 @@ public final class LabelMap implements Serializable {
         return new LabelMap(t);
     }
 
+    /**
+     * The "0 is not a class" convention of ADE20K and Pascal Context (PAPER.md "Dataset facts"):
+     * 0 -> ignore, 1..classes -> 0..classes-1; raw 255 -> ignore when {@code keep255}, else out of
+     * range like every other value.
+     */
+    public static LabelMap zeroIgnoredShiftedDown(int classes, boolean keep255) {
+        int[] t = new int[256];
+        Arrays.fill(t, OUT_OF_RANGE);
+        t[0] = ShardSchema.IGNORE;
+        for (int raw = 1; raw <= classes; raw++) {
+            t[raw] = raw - 1;
+        }
+        if (keep255) {
+            t[ShardSchema.IGNORE] = ShardSchema.IGNORE;
+        }
+        return new LabelMap(t);
+    }
+
     /** Maps through {@code rawToTrain}: entries >= 0 are train ids or 255; -1 marks an undefined raw value. */
     public static LabelMap of(int[] rawToTrain) {
         if (rawToTrain.length != 256) {

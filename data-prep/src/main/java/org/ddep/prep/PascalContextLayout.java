@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,7 +32,6 @@ public final class PascalContextLayout implements DatasetLayout {
     static final List<String> LABEL_DIRS = List.of("SegmentationClassContext", "labels59", "SegmentationClass59");
     /** Where split lists live, in order of preference. */
     static final List<String> SPLIT_DIRS = List.of("ImageSets/SegmentationContext", "ImageSets/Segmentation");
-    private static final int UNDEFINED = -1;
 
     /** The 59 classes (mmsegmentation PascalContextDataset59); the comment is the raw label of the row's first name. */
     static final List<String> CLASS_NAMES = List.of(
@@ -176,13 +174,6 @@ public final class PascalContextLayout implements DatasetLayout {
      * pixels in some conversions); anything else above 59 is out of range.
      */
     static LabelMap shiftedDown() {
-        int[] table = new int[256];
-        Arrays.fill(table, UNDEFINED);
-        table[0] = ShardSchema.IGNORE;
-        for (int raw = 1; raw <= NUM_CLASSES; raw++) {
-            table[raw] = raw - 1;
-        }
-        table[ShardSchema.IGNORE] = ShardSchema.IGNORE;
-        return LabelMap.of(table);
+        return LabelMap.zeroIgnoredShiftedDown(NUM_CLASSES, true);
     }
 }
