@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Training-step throughput of ddep (DL4J) next to the PyTorch peer (shared/bench/peer_torch.py) on
+# the same UNet, batch, image size and thread count, plus the Spark overhead (the fine-tune step
+# through parameter averaging with one local worker vs a plain loop) and peak resident memory.
+# Usage: bench/train-benchmark.sh [IMG=64] [BATCH=16] [BASE=32] [DEPTH=4] [STEPS=20] [THREADS=2]
+# Needs Debian's python3-torch and python3-torchvision for the peer lines.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+img="${1:-64}"; batch="${2:-16}"; base="${3:-32}"; depth="${4:-4}"; steps="${5:-20}"; threads="${6:-2}"
+peer="${DDEP_PEER:-$here/../shared/bench/peer_torch.py}"
+py="${PYTHON:-/usr/bin/python3}"
+out="$here/target/bench-train"; mkdir -p "$out"; : > "$out/results.jsonl"
+cd "$here"
+mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
+cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
+for mode in pretrain finetune spark; do
+  OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.TrainStepBenchmark \
+    "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
+done
+for mode in pretrain finetune; do
+  /usr/bin/time -f '{"peer":"pytorch-rss","mode":"'"$mode"'","peak_rss_mb":%M}' "$py" "$peer" --model unet --mode "$mode" \
+    --img "$img" --batch "$batch" --base "$base" --depth "$depth" --steps "$steps" --threads "$threads" --device cpu \
+    2>&1 | grep -o '{.*}' | tee -a "$out/results.jsonl"
+done
+"$py" - "$out/results.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+d = {(r["peer"], r["mode"]): r for r in rows}
+for m in ("pretrain", "finetune"):
+    ours, torch = d[("ddep-dl4j", m)]["images_per_s"], d[("pytorch", m)]["images_per_s"]
+    # GNU time's %M is in KB
+    print("%s step: ddep %.1f img/s, pytorch %.1f img/s, ratio %.2f; peak RSS ddep %s MB, pytorch %d MB"
+          % (m, ours, torch, ours / torch, d[("ddep-dl4j", m)]["peak_rss_mb"], d[("pytorch-rss", m)]["peak_rss_mb"] // 1024))
+s, f = d[("ddep-dl4j", "spark")]["images_per_s"], d[("ddep-dl4j", "finetune")]["images_per_s"]
+print("spark parameter averaging (1 worker) / plain loop, fine-tune step: %.2f (%.1f vs %.1f img/s); peak RSS %s vs %s MB"
+      % (s / f, s, f, d[("ddep-dl4j", "spark")]["peak_rss_mb"], d[("ddep-dl4j", "finetune")]["peak_rss_mb"]))
+PY

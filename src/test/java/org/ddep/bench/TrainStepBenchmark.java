@@ -1,0 +1,143 @@
+package org.ddep.bench;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.ddep.config.ConfigLoader;
+import org.ddep.config.ModelSpec;
+import org.ddep.model.Head;
+import org.ddep.model.ModelFactory;
+import org.ddep.model.Weights;
+import org.ddep.stage.Sparks;
+import org.ddep.train.CosineDecay;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Training throughput of one step (a benchmark, not a test), on the same architecture, batch and
+ * thread count as shared/bench/peer_torch.py: UNet decoder-denoising step (encoder frozen, scaled
+ * additive noise, predict the noise, L2) and fine-tune step (all trainable, per-pixel cross-entropy).
+ * Mode "spark" runs the fine-tune step through Spark parameter averaging with one local worker.
+ * Prints one JSON line. Usage: TrainStepBenchmark pretrain|finetune|spark IMG BATCH BASE DEPTH STEPS WARMUP
+ */
+public final class TrainStepBenchmark {
+    public static void main(String[] a) throws Exception {
+        String mode = a[0];
+        int img = Integer.parseInt(a[1]);
+        int batch = Integer.parseInt(a[2]);
+        int base = Integer.parseInt(a[3]);
+        int depth = Integer.parseInt(a[4]);
+        int steps = Integer.parseInt(a[5]);
+        int warmup = Integer.parseInt(a[6]);
+        int classes = 19;
+        ModelSpec spec = new ModelSpec("unet", 1, base, depth);
+        boolean pretrain = mode.equals("pretrain");
+        ComputationGraph net = ModelFactory.create(spec, pretrain ? Head.denoise() : Head.segment(classes),
+                new CosineDecay(1e-4, 1_000_000), 0);
+        if (pretrain) {
+            net = Weights.freezeUpTo(net, ModelFactory.encoderBoundary(spec));
+        }
+        MultiDataSet ds = batch(pretrain, batch, img, classes, 0);
+        double seconds;
+        if (mode.equals("spark")) {
+            seconds = spark(net, pretrain, batch, img, classes, steps, warmup);
+        } else {
+            for (int i = 0; i < warmup; i++) {
+                net.fit(ds);
+            }
+            long t = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                if (pretrain) {
+                    ds = batch(true, batch, img, classes, i + 1); // fresh noise every step, as the peer does
+                }
+                net.fit(ds);
+            }
+            seconds = (System.nanoTime() - t) / 1e9;
+        }
+        System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"unet\",\"img\":%d,\"batch\":%d,"
+                        + "\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,\"peak_rss_mb\":%d}%n",
+                mode, img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
+                net.numParams(), batch * steps / seconds, peakRssMb());
+    }
+
+    /** One minibatch: noisy image and noise target (pretrain), or image and one-hot labels (fine-tune). */
+    static MultiDataSet batch(boolean pretrain, int batch, int img, int classes, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, img, img).muli(2).subi(1);
+        if (pretrain) {
+            INDArray eps = Nd4j.randn(DataType.FLOAT, batch, 3, img, img);
+            double sigma = 0.22;
+            INDArray noisy = x.add(eps.mul(sigma)).divi(Math.sqrt(1 + sigma * sigma));
+            return new org.nd4j.linalg.dataset.MultiDataSet(noisy, eps);
+        }
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, classes, img, img);
+        java.util.Random r = new java.util.Random(seed);
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < img; i++) {
+                for (int j = 0; j < img; j++) {
+                    y.putScalar(new long[]{b, r.nextInt(classes), i, j}, 1f);
+                }
+            }
+        }
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y}, null,
+                new INDArray[]{Nd4j.ones(DataType.FLOAT, batch, 1, img, img)});
+    }
+
+    /** The same step through SparkComputationGraph + parameter averaging, one worker, one split per fit. */
+    private static double spark(ComputationGraph net, boolean pretrain, int batch, int img, int classes, int steps,
+                                int warmup) throws Exception {
+        SparkSession s = Sparks.session(ConfigLoader.load(null, List.of("spark.master=\"local[1]\"",
+                "spark.conf.\"spark.ui.enabled\"=\"false\"")).spark());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
+        List<MultiDataSet> one = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            one.add(batch(pretrain, 1, img, classes, i));
+        }
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(1, 1)
+                .batchSizePerWorker(batch).averagingFrequency(Math.min(5, steps)).saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct).build();
+        SparkComputationGraph sg = new SparkComputationGraph(sc, net, tm);
+        JavaRDD<MultiDataSet> warm = sc.parallelize(repeat(one, warmup), 1);
+        sg.fitMultiDataSet(warm);
+        // steps minibatches in rounds of 5 (the default averaging frequency): broadcast, fit, average
+        JavaRDD<MultiDataSet> data = sc.parallelize(repeat(one, steps), 1);
+        long t = System.nanoTime();
+        sg.fitMultiDataSet(data);
+        double seconds = (System.nanoTime() - t) / 1e9;
+        s.stop();
+        return seconds;
+    }
+
+    private static List<MultiDataSet> repeat(List<MultiDataSet> one, int times) {
+        List<MultiDataSet> out = new ArrayList<>();
+        for (int i = 0; i < times; i++) {
+            out.addAll(one);
+        }
+        return out;
+    }
+
+    private static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux: no figure
+        }
+        return -1;
+    }
+}
