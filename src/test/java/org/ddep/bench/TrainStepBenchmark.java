@@ -91,15 +91,20 @@ public final class TrainStepBenchmark {
                 }
             }
         }
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y}, null,
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y.castTo(DataType.BOOL)}, null,
                 new INDArray[]{Nd4j.ones(DataType.FLOAT, batch, 1, img, img)});
     }
 
     /** The same step through SparkComputationGraph + parameter averaging, one worker, one split per fit. */
     private static double spark(ComputationGraph net, boolean pretrain, int batch, int img, int classes, int steps,
                                 int warmup) throws Exception {
-        SparkSession s = Sparks.session(ConfigLoader.load(null, List.of("spark.master=\"local[1]\"",
-                "spark.conf.\"spark.ui.enabled\"=\"false\"")).spark());
+        List<String> conf = new ArrayList<>(List.of("spark.master=\"local[1]\"", "spark.conf.\"spark.ui.enabled\"=\"false\""));
+        for (String kv : System.getProperty("bench.spark", "").split(";")) {
+            if (!kv.isBlank()) {
+                conf.add("spark.conf.\"" + kv.substring(0, kv.indexOf('=')) + "\"=\"" + kv.substring(kv.indexOf('=') + 1) + "\"");
+            }
+        }
+        SparkSession s = Sparks.session(ConfigLoader.load(null, conf).spark());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
         List<MultiDataSet> one = new ArrayList<>();
         for (int i = 0; i < batch; i++) {

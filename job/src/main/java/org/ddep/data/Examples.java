@@ -2,6 +2,7 @@ package org.ddep.data;
 
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.prep.ShardSchema;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,7 +47,9 @@ public final class Examples {
             onehot[c * plane + i] = 1f;
             keep[i] = 1f;
         }
-        INDArray labels = Nd4j.create(onehot, new long[]{1, classes, h, w}, 'c');
+        // One-hot labels as BOOL: a quarter of float's bytes in Spark's shuffle and cache (the loss reads
+        // them as numbers); a dense float one-hot was 19x the size of the image for Cityscapes.
+        INDArray labels = Nd4j.create(onehot, new long[]{1, classes, h, w}, 'c').castTo(DataType.BOOL);
         // Rank-4 [mb, 1, h, w] mask: DL4J's CnnLossLayer takes it per pixel, and merging keeps rank-4 masks.
         INDArray mask = Nd4j.create(keep, new long[]{1, 1, h, w}, 'c');
         return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{image(s.chw(), h, w)}, new INDArray[]{labels},
