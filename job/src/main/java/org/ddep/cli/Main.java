@@ -4,6 +4,10 @@ import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
+import org.ddep.config.ModelSpec;
+import org.ddep.model.Head;
+import org.ddep.model.ModelFactory;
+import org.ddep.model.ModelSummary;
 import org.ddep.prep.Layouts;
 import org.ddep.prep.Manifest;
 import org.ddep.prep.PrepJob;
@@ -28,7 +32,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
-        subcommands = {Main.Run.class, Main.Demo.class})
+        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -184,6 +188,36 @@ public final class Main {
     static final class LayoutNames extends ArrayList<String> {
         LayoutNames() {
             super(Layouts.names());
+        }
+    }
+
+    @Command(name = "model-summary", mixinStandardHelpOptions = true,
+            description = "Print a model's parameter count by part (encoder, decoder, head). No Spark.")
+    static final class Summary implements Callable<Integer> {
+        @Option(names = "--model", defaultValue = "unet", description = "Architecture (default unet).")
+        String model;
+
+        @Option(names = "--width", defaultValue = "1", description = "Decoder width multiplier 1, 2 or 3.")
+        int width;
+
+        @Option(names = "--base", defaultValue = "32", description = "UNet base channels.")
+        int base;
+
+        @Option(names = "--depth", defaultValue = "4", description = "UNet levels below the top.")
+        int depth;
+
+        @Option(names = "--head", defaultValue = "denoise", description = "denoise, or the number of classes.")
+        String head;
+
+        @Override
+        public Integer call() {
+            ModelSpec spec = ConfigLoader.load(null, List.of("model.arch=" + model, "model.decoder-width=" + width,
+                    "model.unet.base-channels=" + base, "model.unet.depth=" + depth)).model();
+            Head h = head.equals("denoise") ? Head.denoise() : Head.segment(Integer.parseInt(head));
+            var net = ModelFactory.create(spec, h, new org.ddep.train.CosineDecay(1e-4, 1), 0);
+            System.out.print(ModelSummary.of(net).render(String.format("%s width %dx (base %d, depth %d), %s head",
+                    model, width, base, depth, head)));
+            return 0;
         }
     }
 
