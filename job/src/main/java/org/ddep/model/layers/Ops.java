@@ -1,0 +1,138 @@
+package org.ddep.model.layers;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The SameDiff building blocks of the custom layers. Every layer is defined for the spatial size
+ * of the input it is first given (see {@link ResizableSameDiffLayer}), so shapes here are static
+ * apart from the minibatch.
+ */
+final class Ops {
+    private Ops() {
+    }
+
+    /** Weight standardisation: each output filter of {@code w} [kh, kw, in, out] to zero mean and unit (biased) variance. */
+    static SDVariable standardize(SDVariable w, double eps) {
+        SDVariable centred = w.sub(w.mean(true, 0, 1, 2));
+        SDVariable var = centred.mul(centred).mean(true, 0, 1, 2);
+        return centred.mul(w.getSameDiff().math().rsqrt(var.add(eps)));
+    }
+
+    /** A 2-D convolution of NCHW {@code x} with [kh, kw, in, out] weights, explicit symmetric zero padding, no bias. */
+    static SDVariable conv(SDVariable x, SDVariable w, int kernel, int stride, int pad) {
+        Conv2DConfig c = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride).pH(pad).pW(pad)
+                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).weightsFormat(WeightsFormat.YXIO).build();
+        return x.getSameDiff().cnn().conv2d(x, w, c);
+    }
+
+    /** A weight-standardised convolution (BiT's StdConv2d), "same" padding for odd kernels. */
+    static SDVariable stdConv(SDVariable x, SDVariable w, int kernel, int stride) {
+        return conv(x, standardize(w, 1e-5), kernel, stride, (kernel - 1) / 2);
+    }
+
+    /**
+     * GroupNorm of NCHW {@code x} ({@code channels} split into {@code groups}), then a per-channel
+     * affine transform with {@code scale} and {@code bias} of shape [1, C].
+     */
+    static SDVariable groupNorm(SDVariable x, SDVariable scale, SDVariable bias, long channels, long h, long w,
+                                int groups, double eps) {
+        SameDiff sd = x.getSameDiff();
+        SDVariable g = sd.reshape(x, -1, groups, channels / groups * h * w);
+        SDVariable centred = g.sub(g.mean(true, 2));
+        SDVariable var = centred.mul(centred).mean(true, 2);
+        SDVariable normed = sd.reshape(centred.mul(sd.math().rsqrt(var.add(eps))), -1, channels, h, w);
+        return normed.mul(sd.reshape(scale, 1, channels, 1, 1)).add(sd.reshape(bias, 1, channels, 1, 1));
+    }
+
+    /** LayerNorm over dimension {@code dim} (kept for broadcasting), with affine {@code scale} and {@code bias} already broadcastable. */
+    static SDVariable layerNorm(SDVariable x, SDVariable scale, SDVariable bias, int dim, double eps) {
+        SDVariable centred = x.sub(x.mean(true, dim));
+        SDVariable var = centred.mul(centred).mean(true, dim);
+        return centred.mul(x.getSameDiff().math().rsqrt(var.add(eps))).mul(scale).add(bias);
+    }
+
+    /** The exact GELU, x * Phi(x), through erf (differentiable in SameDiff). */
+    static SDVariable gelu(SDVariable x) {
+        SameDiff sd = x.getSameDiff();
+        return x.mul(0.5).mul(sd.math().erf(x.mul(1 / Math.sqrt(2))).add(1.0));
+    }
+
+    /**
+     * Bilinear 2x upsampling of NCHW {@code x} with half-pixel centres and edge clamping (PyTorch's
+     * {@code interpolate(scale_factor=2, mode="bilinear", align_corners=False)}): output 2i is
+     * 3/4 of input i plus 1/4 of input i-1, output 2i+1 is 3/4 of input i plus 1/4 of input i+1.
+     */
+    static SDVariable upsample2x(SDVariable x, long channels, long h, long w) {
+        SDVariable rows = interleave(x, 2, h, channels, h, w);          // [mb, C, 2h, w]
+        return interleave(rows, 3, w, channels, 2 * h, w);              // [mb, C, 2h, 2w]
+    }
+
+    private static SDVariable interleave(SDVariable x, int axis, long n, long c, long h, long w) {
+        SameDiff sd = x.getSameDiff();
+        SDVariable first = slice(x, axis, 0, 1);
+        SDVariable last = slice(x, axis, n - 1, n);
+        SDVariable prev = n > 1 ? sd.concat(axis, first, slice(x, axis, 0, n - 1)) : first;
+        SDVariable next = n > 1 ? sd.concat(axis, slice(x, axis, 1, n), last) : last;
+        SDVariable even = x.mul(0.75).add(prev.mul(0.25));
+        SDVariable odd = x.mul(0.75).add(next.mul(0.25));
+        SDVariable pairs = sd.stack(axis + 1, even, odd);
+        return axis == 2 ? sd.reshape(pairs, -1, c, 2 * h, w) : sd.reshape(pairs, -1, c, h, 2 * w);
+    }
+
+    private static SDVariable slice(SDVariable x, int axis, long from, long to) {
+        SDIndex[] idx = {SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.all()};
+        idx[axis] = SDIndex.interval(from, to);
+        return x.get(idx);
+    }
+
+    /**
+     * The [to, from] matrix of 1-D linear interpolation from {@code from} samples to {@code to}
+     * samples with half-pixel centres and edge clamping; multiplying by it resizes one axis.
+     */
+    static INDArray interpolationMatrix(int to, int from, DataType type) {
+        double[][] m = new double[to][from];
+        double scale = (double) from / to;
+        for (int i = 0; i < to; i++) {
+            double src = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), from - 1);
+            int lo = (int) Math.floor(src);
+            int hi = Math.min(lo + 1, from - 1);
+            double frac = src - lo;
+            m[i][lo] += 1 - frac;
+            m[i][hi] += frac;
+        }
+        return Nd4j.create(m).castTo(type);
+    }
+
+    /** Resizes [1, C, h, w] {@code grid} to [1, C, toH, toW] bilinearly (matrix products, so gradients flow). */
+    static SDVariable resizeGrid(SDVariable grid, long channels, int h, int w, int toH, int toW) {
+        SameDiff sd = grid.getSameDiff();
+        DataType type = grid.dataType();
+        SDVariable rw = sd.constant(interpolationMatrix(toW, w, type).transpose().dup());   // [w, toW]
+        SDVariable rh = sd.constant(interpolationMatrix(toH, h, type).transpose().dup());   // [h, toH]
+        SDVariable x = sd.reshape(grid, channels * h, w).mmul(rw);                           // [C*h, toW]
+        x = sd.permute(sd.reshape(x, channels, h, toW), 0, 2, 1);                             // [C, toW, h]
+        x = sd.reshape(x, channels * toW, h).mmul(rh);                                       // [C*toW, toH]
+        x = sd.permute(sd.reshape(x, channels, toW, toH), 0, 2, 1);                           // [C, toH, toW]
+        return sd.reshape(x, 1, channels, toH, toW);
+    }
+
+    /** Resizes a [1, C, h, w] array eagerly, the same way {@link #resizeGrid} does in a graph. */
+    static INDArray resizeGrid(INDArray grid, int toH, int toW) {
+        long c = grid.size(1);
+        int h = (int) grid.size(2);
+        int w = (int) grid.size(3);
+        INDArray rw = interpolationMatrix(toW, w, grid.dataType()).transpose();
+        INDArray rh = interpolationMatrix(toH, h, grid.dataType()).transpose();
+        INDArray x = grid.dup('c').reshape('c', c * h, w).mmul(rw);
+        x = x.reshape('c', c, h, toW).permute(0, 2, 1).dup('c').reshape('c', c * toW, h).mmul(rh);
+        return x.reshape('c', c, toW, toH).permute(0, 2, 1).dup('c').reshape('c', 1, c, toH, toW);
+    }
+}

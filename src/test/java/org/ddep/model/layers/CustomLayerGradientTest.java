@@ -1,0 +1,111 @@
+package org.ddep.model.layers;
+
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Finite-difference gradient checks (DL4J's GradientCheckUtil, double precision) of every custom
+ * SameDiff layer of the TransUNet. A 1x1 DL4J convolution in front of the layer makes the check
+ * cover the gradient the layer passes back to its input too, which is all a parameter-free layer has.
+ * Up to 6 entries of every parameter array are perturbed (all of them for small arrays).
+ */
+class CustomLayerGradientTest {
+    private static DataType previous;
+
+    @BeforeAll
+    static void doublePrecision() {
+        previous = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restorePrecision() {
+        Nd4j.setDefaultDataTypes(previous, previous);
+    }
+
+    static ComputationGraph single(Layer layer, int channels, int h, int w, int outChannels) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(7)
+                .dataType(DataType.DOUBLE)
+                .updater(new NoOp())
+                .weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(channels).activation(Activation.TANH).build(), "in")
+                .addLayer("layer", layer, "pre")
+                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
+                        .build(), "layer")
+                .setOutputs("loss")
+                .setInputTypes(InputType.convolutional(h, w, channels))
+                .build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    private static void check(Layer layer, int channels, int h, int w, int outChannels, int outH, int outW) {
+        Nd4j.getRandom().setSeed(11);
+        ComputationGraph net = single(layer, channels, h, w, outChannels);
+        INDArray in = Nd4j.rand(DataType.DOUBLE, 2, channels, h, w).subi(0.5);
+        INDArray labels = Nd4j.rand(DataType.DOUBLE, 2, outChannels, outH, outW);
+        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net)
+                .inputs(new INDArray[]{in}).labels(new INDArray[]{labels})
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8)
+                .subset(true).maxPerParam(6).print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+        assertTrue(ok, layer.getClass().getSimpleName() + " gradients differ from finite differences");
+    }
+
+    @Test
+    void weightStandardisedConvWithGroupNorm() {
+        check(new StdConvGroupNorm(4, 6, 3, 2, 3, 1e-6, false), 4, 6, 6, 6, 3, 3);
+    }
+
+    @Test
+    void bottleneckWithProjection() {
+        check(new Bottleneck(4, 4, 8, 2, 2), 4, 6, 6, 8, 3, 3);
+    }
+
+    @Test
+    void bottleneckIdentityShortcut() {
+        check(new Bottleneck(8, 4, 8, 1, 2), 8, 4, 4, 8, 4, 4);
+    }
+
+    @Test
+    void transformerBlock() {
+        check(new TransformerBlock(8, 2, 12), 8, 3, 2, 8, 3, 2);
+    }
+
+    @Test
+    void channelLayerNorm() {
+        check(new ChannelLayerNorm(5, 1e-6), 5, 3, 3, 5, 3, 3);
+    }
+
+    @Test
+    void positionEmbeddingAtItsGridAndResized() {
+        check(new PositionEmbedding(3, 2, 2), 3, 2, 2, 3, 2, 2);
+        check(new PositionEmbedding(3, 2, 2), 3, 4, 3, 3, 4, 3);
+    }
+
+    @Test
+    void bilinearUpsampling() {
+        check(new Upsample2x(), 3, 3, 2, 3, 6, 4);
+    }
+}
