@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
-        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class})
+        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -194,7 +194,7 @@ public final class Main {
     @Command(name = "model-summary", mixinStandardHelpOptions = true,
             description = "Print a model's parameter count by part (encoder, decoder, head). No Spark.")
     static final class Summary implements Callable<Integer> {
-        @Option(names = "--model", defaultValue = "unet", description = "Architecture (default unet).")
+        @Option(names = "--model", defaultValue = "unet", description = "unet or transunet (default unet).")
         String model;
 
         @Option(names = "--width", defaultValue = "1", description = "Decoder width multiplier 1, 2 or 3.")
@@ -209,15 +209,49 @@ public final class Main {
         @Option(names = "--head", defaultValue = "denoise", description = "denoise, or the number of classes.")
         String head;
 
+        @Option(names = "--set", description = "Any other model key, e.g. --set model.transunet.layers=2.")
+        List<String> overrides = new ArrayList<>();
+
         @Override
         public Integer call() {
-            ModelSpec spec = ConfigLoader.load(null, List.of("model.arch=" + model, "model.decoder-width=" + width,
-                    "model.unet.base-channels=" + base, "model.unet.depth=" + depth)).model();
+            List<String> keys = new ArrayList<>(List.of("model.arch=" + model, "model.decoder-width=" + width,
+                    "model.unet.base-channels=" + base, "model.unet.depth=" + depth));
+            keys.addAll(overrides);
+            ModelSpec spec = ConfigLoader.load(null, keys).model();
             Head h = head.equals("denoise") ? Head.denoise() : Head.segment(Integer.parseInt(head));
             var net = ModelFactory.create(spec, h, new org.ddep.train.CosineDecay(1e-4, 1), 0);
-            System.out.print(ModelSummary.of(net).render(String.format("%s width %dx (base %d, depth %d), %s head",
-                    model, width, base, depth, head)));
+            String shape = spec.isTransUnet()
+                    ? String.format("R50 units %s + ViT %dx%d, %d heads, MLP %d", spec.transunet().resnetUnits(),
+                    spec.transunet().hidden(), spec.transunet().layers(), spec.transunet().heads(), spec.transunet().mlp())
+                    : String.format("base %d, depth %d", base, depth);
+            System.out.print(ModelSummary.of(net).render(String.format("%s width %dx (%s), %s head",
+                    spec.arch(), width, shape, head)));
             return 0;
+        }
+    }
+
+    /** The pretrain-encoder stage from the public checkpoint instead of training. */
+    @Command(name = "import-encoder", mixinStandardHelpOptions = true,
+            description = "Import the TransUNet encoder from the ImageNet-21k R50+ViT-B/16 .npz as the "
+                    + "pretrain-encoder stage (same as setting ddep.pretrain-encoder.import-from).")
+    static final class ImportEncoder implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--from", required = true, description = "The .npz (any Hadoop URI).")
+        String from;
+
+        @Option(names = "--force", description = "Import again even if the stage finished earlier.")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> keys = new ArrayList<>(common.overrides);
+            keys.add("pretrain-encoder.import-from=\"" + absolute(from) + "\"");
+            return common.withPipeline(ConfigLoader.load(common.config, keys), p -> {
+                p.pinConfig();
+                p.runStage(DdepConfig.PRETRAIN_ENCODER, force);
+            });
         }
     }
 

@@ -41,6 +41,11 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
         encoder.validate(train, model, "image-size");
         decoder.validate(train, model, "image-size");
         finetune.schedule().validate(train, model, "crop");
+        String importFrom = new Section(root, "ddep." + PRETRAIN_ENCODER).string("import-from");
+        if (!importFrom.isEmpty() && !model.isTransUnet()) {
+            throw ConfigError.of("ddep.pretrain-encoder.import-from", importFrom,
+                    "empty unless ddep.model.arch = transunet (the checkpoint is an R50+ViT-B/16 encoder)");
+        }
         NoiseSpec noise = NoiseSpec.from(root);
         if (noise.gamma() == NoiseSpec.Gamma.RANDOM && noise.kind() != NoiseSpec.Kind.SCALED_ADDITIVE) {
             throw ConfigError.of("ddep.pretrain-decoder.noise.gamma", "random",
@@ -49,6 +54,11 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
         return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
                 PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
                 finetune, EvalSettings.from(root), new Section(root, "ddep.report").intIn("samples", 1, 64), root);
+    }
+
+    /** {@code ddep.pretrain-encoder.import-from}: an R50+ViT-B/16 {@code .npz} to import instead of training, or "". */
+    public String encoderImport() {
+        return resolved.getString("ddep.pretrain-encoder.import-from");
     }
 
     /** Spark settings whose values are secrets (s3a keys, tokens, passwords): never written or logged. */

@@ -29,7 +29,7 @@ public record StageSchedule(String stage, int epochs, int globalBatch, double le
         }
         if (imageSize % model.inputDivisor() != 0) {
             throw ConfigError.of("ddep." + stage + "." + sizeKey, imageSize, "a multiple of " + model.inputDivisor()
-                    + " (2^ddep.model.unet.depth)");
+                    + " (" + model.divisorReason() + ")");
         }
     }
 }

@@ -2,6 +2,7 @@ package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -48,10 +49,13 @@ public final class ModelFactory {
                 .addInputs(Parts.INPUT);
         String body = switch (spec.arch()) {
             case "unet" -> head.kind() == Head.Kind.CLASSIFY ? UNet.addEncoder(g, spec) : UNet.addBody(g, spec);
+            case "transunet" -> head.kind() == Head.Kind.CLASSIFY ? TransUNet.addEncoder(g, spec)
+                    : TransUNet.addBody(g, spec);
             default -> throw new IllegalArgumentException("unknown model architecture " + spec.arch());
         };
-        addHead(g, head, body);
-        int side = Math.max(NOMINAL_SIDE, spec.inputDivisor());
+        addHead(g, head, body, spec.isTransUnet() ? 3 : 1);
+        int side = spec.isTransUnet() ? spec.transunet().positionGrid() * spec.inputDivisor()
+                : Math.max(NOMINAL_SIDE, spec.inputDivisor());
         return g.setOutputs(Parts.HEAD + "out")
                 .setInputTypes(InputType.convolutional(side, side, 3))
                 .build();
@@ -59,18 +63,19 @@ public final class ModelFactory {
 
     /** The name of the vertex where the encoder ends: freezing it freezes the whole encoder. */
     public static String encoderBoundary(ModelSpec spec) {
-        return UNet.encoderOutput(spec.depth());
+        return spec.isTransUnet() ? TransUNet.BOUNDARY : UNet.encoderOutput(spec.depth());
     }
 
-    private static void addHead(ComputationGraphConfiguration.GraphBuilder g, Head head, String input) {
+    /** The heads; pixel heads are a {@code kernel}-sized conv (1 for the UNet, 3 for TransUNet's segmentation head). */
+    private static void addHead(ComputationGraphConfiguration.GraphBuilder g, Head head, String input, int kernel) {
         switch (head.kind()) {
             case DENOISE -> {
-                g.addLayer(Parts.HEAD + "conv", conv1x1(head.outputs()), input);
+                g.addLayer(Parts.HEAD + "conv", pixelConv(head.outputs(), kernel), input);
                 g.addLayer(Parts.HEAD + "out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
                         .activation(Activation.IDENTITY).build(), Parts.HEAD + "conv");
             }
             case SEGMENT -> {
-                g.addLayer(Parts.HEAD + "conv", conv1x1(head.outputs()), input);
+                g.addLayer(Parts.HEAD + "conv", pixelConv(head.outputs(), kernel), input);
                 g.addLayer(Parts.HEAD + "out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .activation(Activation.SOFTMAX).build(), Parts.HEAD + "conv");
             }
@@ -83,8 +88,8 @@ public final class ModelFactory {
         }
     }
 
-    private static ConvolutionLayer conv1x1(int out) {
-        return new ConvolutionLayer.Builder(1, 1).nOut(out).activation(Activation.IDENTITY)
-                .weightInit(WeightInit.XAVIER).build();
+    private static ConvolutionLayer pixelConv(int out, int kernel) {
+        return new ConvolutionLayer.Builder(kernel, kernel).nOut(out).convolutionMode(ConvolutionMode.Same)
+                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build();
     }
 }

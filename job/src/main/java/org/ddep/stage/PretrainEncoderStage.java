@@ -1,5 +1,10 @@
 package org.ddep.stage;
 
+import org.ddep.data.HadoopFiles;
+import org.ddep.model.VitCheckpoint;
+import org.ddep.train.CosineDecay;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
 import org.ddep.config.DdepConfig;
 import org.ddep.config.StageSchedule;
 import org.ddep.data.EpochData;
@@ -25,6 +30,10 @@ public final class PretrainEncoderStage implements Stage {
     @Override
     public void run(StageContext ctx) throws Exception {
         DdepConfig c = ctx.config();
+        if (!c.encoderImport().isEmpty()) {
+            importEncoder(ctx, c);
+            return;
+        }
         StageSchedule s = c.encoder();
         String dataset = c.data().pretrainDataset();
         int classes = ctx.shards().manifest(dataset).numClasses();
@@ -32,5 +41,29 @@ public final class PretrainEncoderStage implements Stage {
                 dataset + " split " + c.data().trainSplit() + " has no rows with a class label", s, false,
                 plan -> ModelFactory.create(c.model(), Head.classify(classes), plan.schedule(), c.seed()),
                 EpochData.classification(s.imageSize(), s.flip(), classes), (e, m) -> { });
+    }
+
+    /**
+     * {@code ddep.pretrain-encoder.import-from}: the encoder comes from the public ImageNet-21k
+     * R50+ViT-B/16 checkpoint instead of training. The stage's model is the whole TransUNet with
+     * its denoising head; later stages take only the {@code enc_} weights from it.
+     */
+    private void importEncoder(StageContext ctx, DdepConfig c) throws Exception {
+        String uri = c.encoderImport();
+        ComputationGraph net = ModelFactory.create(c.model(), Head.denoise(), new CosineDecay(0, 1), c.seed());
+        VitCheckpoint.Report report = VitCheckpoint.load(net, c.model().transunet(),
+                VitCheckpoint.read(ctx.files(), uri), uri);
+        String dir = ctx.run().stage(name());
+        StringBuilder json = new StringBuilder("{\n  \"source\": \"").append(uri.replace("\"", "\\\""))
+                .append("\",\n  \"parameter_arrays_set\": ").append(report.parametersSet())
+                .append(",\n  \"unused_keys\": {");
+        String sep = "\n";
+        for (var e : report.unused().entrySet()) {
+            json.append(sep).append("    \"").append(e.getKey()).append("\": \"").append(e.getValue()).append('"');
+            sep = ",\n";
+        }
+        json.append("\n  }\n}\n");
+        ctx.files().writeString(HadoopFiles.join(dir, "import.json"), json.toString());
+        Models.save(ctx.files(), dir, net);
     }
 }

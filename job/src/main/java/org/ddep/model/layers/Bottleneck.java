@@ -2,6 +2,7 @@ package org.ddep.model.layers;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,10 +21,15 @@ public final class Bottleneck extends ConvLayer {
     static final double EPS = 1e-6;
     static final double PROJ_EPS = 1e-5;
 
+    @JsonProperty
     private int nIn;
+    @JsonProperty
     private int nMid;
+    @JsonProperty
     private int nOut;
+    @JsonProperty
     private int stride;
+    @JsonProperty
     private int groups;
 
     @SuppressWarnings("unused") // JSON

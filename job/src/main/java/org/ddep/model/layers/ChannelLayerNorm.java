@@ -1,6 +1,7 @@
 package org.ddep.model.layers;
 
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,7 +13,9 @@ import java.util.Map;
  * per-channel scale and bias [1, C]: the ViT encoder's final norm. eps 1e-6.
  */
 public final class ChannelLayerNorm extends ConvLayer {
+    @JsonProperty
     private int channels;
+    @JsonProperty
     private double eps;
 
     @SuppressWarnings("unused") // JSON

@@ -1,6 +1,7 @@
 package org.ddep.model.layers;
 
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,8 +15,11 @@ import java.util.Map;
  * training at 512 or 1024 crops still updates the stored grid.
  */
 public final class PositionEmbedding extends ConvLayer {
+    @JsonProperty
     private int channels;
+    @JsonProperty
     private int gridH;
+    @JsonProperty
     private int gridW;
 
     @SuppressWarnings("unused") // JSON

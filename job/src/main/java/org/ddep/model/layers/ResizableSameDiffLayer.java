@@ -54,6 +54,7 @@ final class ResizableSameDiffLayer extends SameDiffLayer {
 
     ResizableSameDiffLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        SameDiffChatter.silence();
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.ddep.model.layers;
 
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,12 +15,19 @@ import java.util.Map;
  * [k, k, in, out], {@code gnScale} and {@code gnBias} [1, out].
  */
 public final class StdConvGroupNorm extends ConvLayer {
+    @JsonProperty
     private int nIn;
+    @JsonProperty
     private int nOut;
+    @JsonProperty
     private int kernel;
+    @JsonProperty
     private int stride;
+    @JsonProperty
     private int groups;
+    @JsonProperty
     private double eps;
+    @JsonProperty
     private boolean relu;
 
     @SuppressWarnings("unused") // JSON

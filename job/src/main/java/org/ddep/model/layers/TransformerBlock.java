@@ -1,6 +1,7 @@
 package org.ddep.model.layers;
 
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,8 +20,11 @@ import java.util.Map;
 public final class TransformerBlock extends ConvLayer {
     static final double EPS = 1e-6;
 
+    @JsonProperty
     private int hidden;
+    @JsonProperty
     private int heads;
+    @JsonProperty
     private int mlp;
 
     @SuppressWarnings("unused") // JSON
