@@ -24,8 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransUNetTest {
-    /** A TransUNet small enough for 2 cores: every part present, one unit per stage, 2 transformer layers. */
-    static final TransUnetSpec TINY = new TransUnetSpec(List.of(1, 1, 1), 32, 32, 2, 2, 64, 2);
+    static final TransUnetSpec TINY = org.ddep.testing.ViTCheckpoints.TINY;
 
     /**
      * The architecture counted layer by layer from its description (PAPER.md "Models"), independently

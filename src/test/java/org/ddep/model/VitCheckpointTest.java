@@ -4,6 +4,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.ddep.config.ModelSpec;
 import org.ddep.config.TransUnetSpec;
 import org.ddep.data.HadoopFiles;
+import org.ddep.testing.ViTCheckpoints;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -13,14 +14,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,95 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VitCheckpointTest {
 
-    /** A checkpoint like the public one for {@code t}: HWIO convs, [C] norms, [768, 12, 64] attention kernels. */
-    static Map<String, INDArray> checkpoint(TransUnetSpec t, int grid, int heads, int classes) {
-        Nd4j.getRandom().setSeed(17);
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        int w = t.resnetWidth();
-        m.put("conv_root/kernel", rand(7, 7, 3, w));
-        m.put("gn_root/scale", rand(w));
-        m.put("gn_root/bias", rand(w));
-        int in = w;
-        for (int s = 1; s <= 3; s++) {
-            int mid = w << (s - 1);
-            int out = 4 * mid;
-            for (int u = 1; u <= t.resnetUnits().get(s - 1); u++) {
-                String k = "block" + s + "/unit" + u + "/";
-                m.put(k + "conv1/kernel", rand(1, 1, in, mid));
-                m.put(k + "conv2/kernel", rand(3, 3, mid, mid));
-                m.put(k + "conv3/kernel", rand(1, 1, mid, out));
-                for (String g : new String[]{"gn1", "gn2"}) {
-                    m.put(k + g + "/scale", rand(mid));
-                    m.put(k + g + "/bias", rand(mid));
-                }
-                m.put(k + "gn3/scale", rand(out));
-                m.put(k + "gn3/bias", rand(out));
-                if (u == 1) {
-                    m.put(k + "conv_proj/kernel", rand(1, 1, in, out));
-                    m.put(k + "gn_proj/scale", rand(out));
-                    m.put(k + "gn_proj/bias", rand(out));
-                }
-                in = out;
-            }
-        }
-        int h = t.hidden();
-        int d = h / heads;
-        m.put("embedding/kernel", rand(1, 1, in, h));
-        m.put("embedding/bias", rand(h));
-        m.put("cls", rand(1, 1, h));
-        m.put("Transformer/posembed_input/pos_embedding", rand(1, 1 + grid * grid, h));
-        for (int l = 0; l < t.layers(); l++) {
-            String k = "Transformer/encoderblock_" + l + "/";
-            for (String ln : new String[]{"LayerNorm_0", "LayerNorm_2"}) {
-                m.put(k + ln + "/scale", rand(h));
-                m.put(k + ln + "/bias", rand(h));
-            }
-            for (String a : new String[]{"query", "key", "value"}) {
-                m.put(k + "MultiHeadDotProductAttention_1/" + a + "/kernel", rand(h, heads, d));
-                m.put(k + "MultiHeadDotProductAttention_1/" + a + "/bias", rand(heads, d));
-            }
-            m.put(k + "MultiHeadDotProductAttention_1/out/kernel", rand(heads, d, h));
-            m.put(k + "MultiHeadDotProductAttention_1/out/bias", rand(h));
-            m.put(k + "MlpBlock_3/Dense_0/kernel", rand(h, t.mlp()));
-            m.put(k + "MlpBlock_3/Dense_0/bias", rand(t.mlp()));
-            m.put(k + "MlpBlock_3/Dense_1/kernel", rand(t.mlp(), h));
-            m.put(k + "MlpBlock_3/Dense_1/bias", rand(h));
-        }
-        m.put("Transformer/encoder_norm/scale", rand(h));
-        m.put("Transformer/encoder_norm/bias", rand(h));
-        m.put("head/kernel", rand(h, classes));
-        m.put("head/bias", rand(classes));
-        return m;
-    }
-
-    private static INDArray rand(long... shape) {
-        return Nd4j.rand(DataType.FLOAT, shape).subi(0.5);
-    }
-
-    /** Writes {@code arrays} as an uncompressed .npz (a zip of .npy files, as numpy.savez does). */
-    static void writeNpz(Map<String, INDArray> arrays, Path file) throws Exception {
-        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
-            for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
-                byte[] npy = Nd4j.toNpyByteArray(e.getValue());
-                ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(npy.length);
-                CRC32 crc = new CRC32();
-                crc.update(npy);
-                entry.setCrc(crc.getValue());
-                zip.putNextEntry(entry);
-                zip.write(npy);
-                zip.closeEntry();
-            }
-        }
-    }
-
     @Test
     void paperCheckpointSetsEveryEncoderParameterWithItsLayoutConverted(@TempDir Path dir) throws Exception {
         TransUnetSpec t = TransUnetSpec.PAPER;
-        Map<String, INDArray> written = checkpoint(t, 14, 12, 21843);
+        Map<String, INDArray> written = ViTCheckpoints.checkpoint(t, 14, 12, 21843);
         Path npz = dir.resolve("R50+ViT-B_16.npz");
-        writeNpz(written, npz);
+        ViTCheckpoints.writeNpz(written, npz);
         Map<String, INDArray> ckpt = VitCheckpoint.read(new HadoopFiles(new Configuration()), npz.toUri().toString());
         assertEquals(written.keySet(), ckpt.keySet());
 
@@ -153,7 +66,7 @@ class VitCheckpointTest {
         assertEquals(written.get("Transformer/encoder_norm/bias").reshape(1, 768), net.getParam("enc_norm_bias"));
     }
 
-    static final TransUnetSpec TINY = TransUNetTest.TINY;
+    static final TransUnetSpec TINY = ViTCheckpoints.TINY;
 
     private static ComputationGraph tiny() {
         return ModelFactory.create(ModelSpec.transunet(1, TINY), Head.denoise(), new CosineDecay(1e-4, 1), 0);
@@ -161,7 +74,7 @@ class VitCheckpointTest {
 
     @Test
     void missingKeyFailsWithItsName() {
-        Map<String, INDArray> ckpt = checkpoint(TINY, 2, 2, 5);
+        Map<String, INDArray> ckpt = ViTCheckpoints.checkpoint(TINY, 2, 2, 5);
         ckpt.remove("Transformer/encoderblock_1/MlpBlock_3/Dense_0/bias");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VitCheckpoint.load(tiny(), TINY, ckpt, "ckpt.npz"));
@@ -171,8 +84,8 @@ class VitCheckpointTest {
 
     @Test
     void misShapedKeyFailsWithItsName() {
-        Map<String, INDArray> ckpt = checkpoint(TINY, 2, 2, 5);
-        ckpt.put("block2/unit1/conv2/kernel", rand(3, 3, 64, 32));
+        Map<String, INDArray> ckpt = ViTCheckpoints.checkpoint(TINY, 2, 2, 5);
+        ckpt.put("block2/unit1/conv2/kernel", ViTCheckpoints.rand(3, 3, 64, 32));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VitCheckpoint.load(tiny(), TINY, ckpt, "ckpt.npz"));
         assertTrue(e.getMessage().contains("block2/unit1/conv2/kernel") && e.getMessage().contains("[3, 3, 64, 32]"),
@@ -181,7 +94,7 @@ class VitCheckpointTest {
 
     @Test
     void anotherPositionGridIsResizedBilinearly() {
-        Map<String, INDArray> ckpt = checkpoint(TINY, 4, 2, 5);      // 4x4 grid + class token, model stores 2x2
+        Map<String, INDArray> ckpt = ViTCheckpoints.checkpoint(TINY, 4, 2, 5);      // 4x4 grid + class token, model stores 2x2
         ComputationGraph net = tiny();
         VitCheckpoint.load(net, TINY, ckpt, "ckpt.npz");
         INDArray grid = ckpt.get("Transformer/posembed_input/pos_embedding")
