@@ -5,6 +5,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.ModelSpec;
+import org.ddep.config.TransUnetSpec;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.model.Weights;
@@ -42,7 +43,14 @@ public final class TrainStepBenchmark {
         int steps = Integer.parseInt(a[5]);
         int warmup = Integer.parseInt(a[6]);
         int classes = 19;
-        ModelSpec spec = new ModelSpec("unet", 1, base, depth);
+        String model = System.getProperty("bench.model", "unet");
+        // TransUNet: -Dbench.model=transunet, -Dbench.resnet=batch (the peer's torchvision ResNet, units
+        // 3,4,6) or group (the paper's, units 3,4,9); BASE is the decoder width, DEPTH is ignored.
+        String resnet = System.getProperty("bench.resnet", "batch");
+        ModelSpec spec = model.equals("transunet")
+                ? ModelSpec.transunet(base, new TransUnetSpec(resnet.equals("batch") ? List.of(3, 4, 6) : List.of(3, 4, 9),
+                64, 768, 12, 12, 3072, img / 16, resnet))
+                : new ModelSpec("unet", 1, base, depth);
         boolean pretrain = mode.equals("pretrain");
         ComputationGraph net = ModelFactory.create(spec, pretrain ? Head.denoise() : Head.segment(classes),
                 new CosineDecay(1e-4, 1_000_000), 0);
@@ -66,9 +74,10 @@ public final class TrainStepBenchmark {
             }
             seconds = (System.nanoTime() - t) / 1e9;
         }
-        System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"unet\",\"img\":%d,\"batch\":%d,"
-                        + "\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,\"peak_rss_mb\":%d}%n",
-                mode, img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
+        System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"%s\",\"resnet\":\"%s\",\"img\":%d,"
+                        + "\"batch\":%d,\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,"
+                        + "\"peak_rss_mb\":%d}%n",
+                mode, model, spec.isTransUnet() ? resnet : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
                 net.numParams(), batch * steps / seconds, peakRssMb());
     }
 

@@ -78,6 +78,18 @@ class TransUNetTest {
         assertEquals(net.numParams(), s.parameters().get("enc") + s.parameters().get("dec") + s.parameters().get("head"));
     }
 
+    /**
+     * With resnet-norm = batch and units 3, 4, 6 the model is shared/bench/peer_torch.py's TransUNet
+     * layer for layer: 101,926,979 parameters plus 33,472 BatchNorm running statistics there (PyTorch
+     * 1.13, 19 classes, 224), which DL4J counts as parameters.
+     */
+    @Test
+    void batchNormVariantMatchesThePeerTransUNetExactly() {
+        TransUnetSpec peer = new TransUnetSpec(List.of(3, 4, 6), 64, 768, 12, 12, 3072, 14, TransUnetSpec.BATCH);
+        ComputationGraph net = ModelFactory.create(ModelSpec.transunet(1, peer), Head.segment(19), new CosineDecay(1e-4, 1), 0);
+        assertEquals(101_926_979L + 33_472L, net.numParams());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
     void decoderWidthScalesOnlyTheDecoder(int width) {

@@ -46,6 +46,10 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
             throw ConfigError.of("ddep.pretrain-encoder.import-from", importFrom,
                     "empty unless ddep.model.arch = transunet (the checkpoint is an R50+ViT-B/16 encoder)");
         }
+        if (!importFrom.isEmpty() && !model.transunet().groupNorm()) {
+            throw ConfigError.of("ddep.pretrain-encoder.import-from", importFrom,
+                    "empty unless ddep.model.transunet.resnet-norm = group (the checkpoint's ResNet uses GroupNorm)");
+        }
         NoiseSpec noise = NoiseSpec.from(root);
         if (noise.gamma() == NoiseSpec.Gamma.RANDOM && noise.kind() != NoiseSpec.Kind.SCALED_ADDITIVE) {
             throw ConfigError.of("ddep.pretrain-decoder.noise.gamma", "random",

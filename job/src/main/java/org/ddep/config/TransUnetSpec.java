@@ -15,10 +15,25 @@ import java.util.List;
  * @param heads         attention heads (12)
  * @param mlp           MLP width (3072)
  * @param positionGrid  token grid the position embeddings are stored at (14 = 224 / 16)
+ * @param resnetNorm    "group": weight-standardised convs + GroupNorm (the paper's, the checkpoint's);
+ *                      "batch": plain convs + BatchNorm (the PyTorch peer's torchvision ResNet)
  */
 public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidden, int layers, int heads, int mlp,
-                            int positionGrid) {
+                            int positionGrid, String resnetNorm) {
     public static final TransUnetSpec PAPER = new TransUnetSpec(List.of(3, 4, 9), 64, 768, 12, 12, 3072, 14);
+    /** The ResNet of the ViT-hybrid (and of the public checkpoint). */
+    public static final String GROUP = "group";
+    /** A torchvision-style ResNet: plain convolutions with BatchNorm, as shared/bench/peer_torch.py builds it. */
+    public static final String BATCH = "batch";
+
+    public TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidden, int layers, int heads, int mlp,
+                         int positionGrid) {
+        this(resnetUnits, resnetWidth, hidden, layers, heads, mlp, positionGrid, GROUP);
+    }
+
+    public boolean groupNorm() {
+        return resnetNorm.equals(GROUP);
+    }
     /** GroupNorm groups in the ResNet. */
     public static final int GROUPS = 32;
 
@@ -31,6 +46,9 @@ public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidd
         if (resnetWidth % GROUPS != 0) {
             throw ConfigError.of("ddep.model.transunet.resnet-width", resnetWidth,
                     "a multiple of " + GROUPS + " (GroupNorm uses " + GROUPS + " groups)");
+        }
+        if (!resnetNorm.equals(GROUP) && !resnetNorm.equals(BATCH)) {
+            throw ConfigError.of("ddep.model.transunet.resnet-norm", resnetNorm, "group or batch");
         }
         if (heads < 1 || hidden % heads != 0) {
             throw ConfigError.of("ddep.model.transunet.heads", heads, "a divisor of hidden = " + hidden);
@@ -48,6 +66,6 @@ public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidd
         }
         return new TransUnetSpec(units, t.intIn("resnet-width", 32, 1024), t.intIn("hidden", 1, 8192),
                 t.intIn("layers", 1, 64), t.intIn("heads", 1, 128), t.intIn("mlp", 1, 65536),
-                t.intIn("position-grid", 1, 512));
+                t.intIn("position-grid", 1, 512), t.oneOf("resnet-norm", java.util.Set.of(GROUP, BATCH)));
     }
 }

@@ -10,7 +10,9 @@ import org.ddep.model.layers.TransformerBlock;
 import org.ddep.model.layers.Upsample2x;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -78,7 +80,13 @@ final class TransUNet {
     private static String[] addEncoderWithSkips(ComputationGraphConfiguration.GraphBuilder g, TransUnetSpec t) {
         int width = t.resnetWidth();
         String root = Parts.ENCODER + "root";
-        g.addLayer(root, new StdConvGroupNorm(3, width, 7, 2, TransUnetSpec.GROUPS, 1e-6, true), Parts.INPUT);
+        if (t.groupNorm()) {
+            g.addLayer(root, new StdConvGroupNorm(3, width, 7, 2, TransUnetSpec.GROUPS, 1e-6, true), Parts.INPUT);
+        } else {
+            g.addLayer(root + "_conv", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(width).hasBias(false)
+                    .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), Parts.INPUT);
+            g.addLayer(root, new BatchNormalization.Builder().activation(Activation.RELU).build(), root + "_conv");
+        }
         g.addLayer(Parts.ENCODER + "pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).convolutionMode(ConvolutionMode.Same).build(), root);
         String x = Parts.ENCODER + "pool";
@@ -90,7 +98,11 @@ final class TransUNet {
             for (int u = 1; u <= t.resnetUnits().get(s); u++) {
                 String name = unitName(s + 1, u);
                 int stride = (u == 1 && s > 0) ? 2 : 1;
-                g.addLayer(name, new Bottleneck(in, mid, out, stride), x);
+                if (t.groupNorm()) {
+                    g.addLayer(name, new Bottleneck(in, mid, out, stride), x);
+                } else {
+                    batchNormBottleneck(g, name, x, in, mid, out, stride);
+                }
                 x = name;
                 in = out;
             }
@@ -107,6 +119,34 @@ final class TransUNet {
         }
         g.addLayer(BOUNDARY, new ChannelLayerNorm(t.hidden(), 1e-6), x);
         return new String[]{root, stageOut[0], stageOut[1]};
+    }
+
+    /**
+     * torchvision's bottleneck (the peer's): 1x1-BN-ReLU, 3x3 (stride)-BN-ReLU, 1x1-BN, plus a strided
+     * 1x1-BN projection when the shape changes, add, ReLU. The unit's output vertex is {@code name}.
+     */
+    private static void batchNormBottleneck(ComputationGraphConfiguration.GraphBuilder g, String name, String x,
+                                            int in, int mid, int out, int stride) {
+        String y = x;
+        int[][] convs = {{1, mid, 1}, {3, mid, stride}, {1, out, 1}};
+        for (int i = 0; i < 3; i++) {
+            g.addLayer(name + "_conv" + (i + 1), new ConvolutionLayer.Builder(convs[i][0], convs[i][0])
+                    .stride(convs[i][2], convs[i][2]).nOut(convs[i][1]).hasBias(false)
+                    .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), y);
+            g.addLayer(name + "_bn" + (i + 1), new BatchNormalization.Builder()
+                    .activation(i < 2 ? Activation.RELU : Activation.IDENTITY).build(), name + "_conv" + (i + 1));
+            y = name + "_bn" + (i + 1);
+        }
+        String shortcut = x;
+        if (stride != 1 || in != out) {
+            g.addLayer(name + "_proj", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).hasBias(false)
+                    .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), x);
+            g.addLayer(name + "_projbn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(),
+                    name + "_proj");
+            shortcut = name + "_projbn";
+        }
+        g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
+        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
     }
 
     static String unitName(int stage, int unit) {
