@@ -13,7 +13,7 @@ out="$here/target/bench-train"; mkdir -p "$out"; : > "$out/results.jsonl"
 cd "$here"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
-for mode in pretrain finetune spark; do
+for mode in pretrain finetune spark spark-dl4j; do
   OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.TrainStepBenchmark \
     "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
 done
@@ -34,4 +34,6 @@ for m in ("pretrain", "finetune"):
 s, f = d[("ddep-dl4j", "spark")]["images_per_s"], d[("ddep-dl4j", "finetune")]["images_per_s"]
 print("spark parameter averaging (1 worker) / plain loop, fine-tune step: %.2f (%.1f vs %.1f img/s); peak RSS %s vs %s MB"
       % (s / f, s, f, d[("ddep-dl4j", "spark")]["peak_rss_mb"], d[("ddep-dl4j", "finetune")]["peak_rss_mb"]))
+s2 = d[("ddep-dl4j", "spark-dl4j")]["images_per_s"]
+print("  the same with DL4J's own master (a fresh worker model every round): %.2f (%.1f img/s)" % (s2 / f, s2))
 PY

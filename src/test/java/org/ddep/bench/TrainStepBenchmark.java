@@ -30,7 +30,8 @@ import java.util.Locale;
  * Training throughput of one step (a benchmark, not a test), on the same architecture, batch and
  * thread count as shared/bench/peer_torch.py: UNet decoder-denoising step (encoder frozen, scaled
  * additive noise, predict the noise, L2) and fine-tune step (all trainable, per-pixel cross-entropy).
- * Mode "spark" runs the fine-tune step through Spark parameter averaging with one local worker.
+ * Mode "spark" runs the fine-tune step through Spark parameter averaging with one local worker and
+ * ddep's training master (worker models reused between rounds); "spark-dl4j" with DL4J's own master.
  * Prints one JSON line. Usage: TrainStepBenchmark pretrain|finetune|spark IMG BATCH BASE DEPTH STEPS WARMUP
  */
 public final class TrainStepBenchmark {
@@ -59,8 +60,8 @@ public final class TrainStepBenchmark {
         }
         MultiDataSet ds = batch(pretrain, batch, img, classes, 0);
         double seconds;
-        if (mode.equals("spark")) {
-            seconds = spark(net, pretrain, batch, img, classes, steps, warmup);
+        if (mode.startsWith("spark")) {
+            seconds = spark(net, pretrain, batch, img, classes, steps, warmup, mode.equals("spark-dl4j"));
         } else {
             for (int i = 0; i < warmup; i++) {
                 net.fit(ds);
@@ -106,7 +107,7 @@ public final class TrainStepBenchmark {
 
     /** The same step through SparkComputationGraph + parameter averaging, one worker, one split per fit. */
     private static double spark(ComputationGraph net, boolean pretrain, int batch, int img, int classes, int steps,
-                                int warmup) throws Exception {
+                                int warmup, boolean dl4jMaster) throws Exception {
         List<String> conf = new ArrayList<>(List.of("spark.master=\"local[1]\"", "spark.conf.\"spark.ui.enabled\"=\"false\""));
         for (String kv : System.getProperty("bench.spark", "").split(";")) {
             if (!kv.isBlank()) {
@@ -119,9 +120,10 @@ public final class TrainStepBenchmark {
         for (int i = 0; i < batch; i++) {
             one.add(batch(pretrain, 1, img, classes, i));
         }
-        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(1, 1)
+        ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(1, 1)
                 .batchSizePerWorker(batch).averagingFrequency(Math.min(5, steps)).saveUpdater(true)
-                .rddTrainingApproach(RDDTrainingApproach.Direct).build();
+                .rddTrainingApproach(RDDTrainingApproach.Direct);
+        ParameterAveragingTrainingMaster tm = dl4jMaster ? b.build() : org.ddep.train.AveragingMaster.of(b);
         SparkComputationGraph sg = new SparkComputationGraph(sc, net, tm);
         JavaRDD<MultiDataSet> warm = sc.parallelize(repeat(one, warmup), 1);
         sg.fitMultiDataSet(warm);

@@ -1,5 +1,9 @@
 package org.ddep.train;
 
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
@@ -32,6 +36,11 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         this.extraHooks = List.copyOf(extraHooks);
     }
 
+    /** A master with ddep's worker (counters carried, models reused between rounds) and no extra hooks. */
+    public static AveragingMaster of(ParameterAveragingTrainingMaster.Builder builder) {
+        return new AveragingMaster(builder, List.of());
+    }
+
     void setListener(RoundListener listener) {
         this.listener = listener;
     }
@@ -49,7 +58,12 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         // The worker keeps this list: a fresh one per round carries this round's counters.
         this.trainingHookList = hooks;
         roundStart = System.nanoTime();
-        return super.getWorkerInstance(graph);
+        NetBroadcastTuple tuple = new NetBroadcastTuple(graph.getNetwork().getConfiguration(),
+                graph.getNetwork().params(), graph.getNetwork().getUpdater().getStateViewArray());
+        Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
+        WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
+                averagingFrequency, prefetchNumBatches, collectTrainingStats);
+        return new ReusingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners, getRouterProvider());
     }
 
     @Override

@@ -25,8 +25,9 @@ public final class WorkerCounters extends GraphHook {
     public void preUpdate(MultiDataSet minibatch, Model model) {
         if (appliedTo != model && model instanceof ComputationGraph g) {
             ComputationGraphConfiguration c = g.getConfiguration();
-            c.setIterationCount(c.getIterationCount() + iteration);
-            c.setEpochCount(c.getEpochCount() + epoch);
+            // Absolute: a worker model reused from an earlier round (ReusingWorker) still has that round's counts.
+            c.setIterationCount(iteration);
+            c.setEpochCount(epoch);
             appliedTo = model;
         }
     }

@@ -1,0 +1,80 @@
+package org.ddep.train;
+
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.WorkerConfiguration;
+import org.deeplearning4j.core.storage.StatsStorageRouterProvider;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+
+/**
+ * DL4J's parameter-averaging worker, with the worker's model kept in its executor between rounds.
+ * DL4J builds a fresh ComputationGraph from the broadcast configuration for every round (JSON
+ * parse, layer construction, parameter and workspace allocation); this worker takes an idle model
+ * of the same configuration from a per-JVM pool, assigns the round's parameters and Adam state to
+ * it, and hands it back after copying out its result. Models of one configuration only are kept
+ * (a new stage drops the previous stage's). The counters are set by {@link WorkerCounters}.
+ */
+final class ReusingWorker extends ParameterAveragingTrainingWorker {
+    private static final Object LOCK = new Object();
+    private static String pooledConfig;
+    private static final Deque<ComputationGraph> POOL = new ArrayDeque<>();
+
+    private final Broadcast<NetBroadcastTuple> tuple;
+    private final boolean withUpdater;
+    private transient String config;
+
+    ReusingWorker(Broadcast<NetBroadcastTuple> broadcast, boolean saveUpdater, WorkerConfiguration configuration,
+                  Collection<TrainingHook> hooks, Collection<TrainingListener> listeners,
+                  StatsStorageRouterProvider routerProvider) {
+        super(broadcast, saveUpdater, configuration, hooks, listeners, routerProvider);
+        this.tuple = broadcast;
+        this.withUpdater = saveUpdater;
+    }
+
+    @Override
+    public ComputationGraph getInitialModelGraph() {
+        NetBroadcastTuple t = tuple.getValue();
+        config = t.getGraphConfiguration().toJson();
+        ComputationGraph net;
+        synchronized (LOCK) {
+            if (!config.equals(pooledConfig)) {
+                POOL.clear();
+                pooledConfig = config;
+            }
+            net = POOL.poll();
+        }
+        if (net == null) {
+            return super.getInitialModelGraph();
+        }
+        net.params().assign(t.getParameters());
+        INDArray state = t.getUpdaterState();
+        if (state != null && net.getUpdater() != null && net.getUpdater().getStateViewArray() != null) {
+            net.getUpdater().getStateViewArray().assign(state);
+        }
+        return net;
+    }
+
+    @Override
+    public ParameterAveragingTrainingResult getFinalResult(ComputationGraph network) {
+        ParameterAveragingTrainingResult r = super.getFinalResult(network);
+        // The result's arrays are the model's own: copy them before the model can serve another task.
+        ParameterAveragingTrainingResult copy = new ParameterAveragingTrainingResult(r.getParameters().dup(),
+                withUpdater && r.getUpdaterState() != null ? r.getUpdaterState().dup() : null, r.getScore(),
+                r.getListenerMetaData(), r.getListenerStaticInfo(), r.getListenerUpdates());
+        synchronized (LOCK) {
+            if (config != null && config.equals(pooledConfig)) {
+                POOL.push(network);
+            }
+        }
+        return copy;
+    }
+}
