@@ -30,19 +30,19 @@ import java.util.Map;
  *   SameDiff layer once, for its first input; these layers are fully convolutional (224 in
  *   pretraining, 512 or 1024 crops in fine-tuning, any size in evaluation).</li>
  *   <li>Backpropagation differentiates {@code sum(output * epsilon)} with SameDiff's ordinary
- *   gradient function. DL4J 1.0.0-M2's external-errors path returns all-zero gradients for the
- *   layer input, so the layers before a custom layer would never learn (caught by
- *   CustomLayerGradientTest).</li>
- *   <li>Convolution weights are [kh, kw, in, out] (YXIO): SameDiff 1.0.0-M2's conv2d backward pass
+ *   gradient function. DL4J's external-errors path returned all-zero gradients for the
+ *   layer input in 1.0.0-M2, so the layers before a custom layer would never learn (caught by
+ *   CustomLayerGradientTest); this runtime does not use that path.</li>
+ *   <li>Convolution weights are [kh, kw, in, out] (YXIO): SameDiff's conv2d backward pass (1.0.0-M2)
  *   rejects OIYX weights.</li>
- *   <li>{@link #setParam} stores the value: DL4J 1.0.0-M2's SameDiff runtime only checks its shape.</li>
+ *   <li>{@link #setParam} stores the value: DL4J's SameDiff runtime only checks its shape.</li>
  * </ul>
  */
 final class ResizableSameDiffLayer extends SameDiffLayer {
     private static final String INPUT = "input";
     private static final String EPSILON = "epsilon";
     /**
-     * A constant-1 trainable factor the input is multiplied by on entry. SameDiff 1.0.0-M2 returns no
+     * A constant-1 trainable factor the input is multiplied by on entry. SameDiff (1.0.0-M2 and M2.1) returns no
      * gradient for a placeholder that feeds more than one op unless it falls out of a product with a
      * trainable variable, which this makes it do (and gives parameter-free layers a variable).
      */
