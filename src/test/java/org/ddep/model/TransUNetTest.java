@@ -152,6 +152,26 @@ class TransUNetTest {
         });
     }
 
+    /** pretrain-encoder's model: the encoder alone with a global-pool softmax head learns image classes. */
+    @Test
+    void encoderWithAClassificationHeadLearns() {
+        Nd4j.getRandom().setSeed(8);
+        ComputationGraph net = ModelFactory.create(ModelSpec.transunet(1, TINY), Head.classify(3), new CosineDecay(3e-3, 20), 2);
+        assertTrue(net.paramTable().keySet().stream().noneMatch(k -> k.startsWith("dec_")));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 3, 32, 32);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 3);
+        for (int i = 0; i < 6; i++) {
+            y.putScalar(i, i % 3, 1);
+            x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).addi(i % 3);   // class-dependent brightness
+        }
+        MultiDataSet batch = new MultiDataSet(new INDArray[]{x}, new INDArray[]{y});
+        double first = net.score(batch);
+        for (int i = 0; i < 6; i++) {
+            net.fit(batch);
+        }
+        assertTrue(net.score(batch) < first, "classification loss " + first + " -> " + net.score(batch));
+    }
+
     /** The real size: one forward and backward pass of the paper's TransUNet on a 224x224 image. */
     @Test
     void paperSizedForwardAndBackwardAt224() {
