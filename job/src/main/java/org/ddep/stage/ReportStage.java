@@ -2,6 +2,7 @@ package org.ddep.stage;
 
 import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
+import org.ddep.config.FinetuneSettings;
 import org.ddep.data.Augment;
 import org.ddep.data.EpochData;
 import org.ddep.data.Examples;
@@ -72,6 +73,10 @@ public final class ReportStage implements Stage {
         }
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
 
+        appendPerClass(ctx, md);
+        appendSweeps(ctx, md);
+        appendPrep(ctx, md);
+
         md.append("\n## Training\n\n");
         for (String stage : List.of(DdepConfig.PRETRAIN_ENCODER, DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE)) {
             LinePlot plot = new LinePlot(stage + ": loss per averaging round", "iteration", "loss", false);
@@ -95,9 +100,22 @@ public final class ReportStage implements Stage {
                     + "predicted noise, denoised estimate.\n\n![denoising](denoising.png)\n\n");
         }
         if (!summary.isEmpty()) {
-            writePng(files, HadoopFiles.join(dir, "predictions.png"), predictionGrid(ctx));
+            double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            List<FinetuneRun> runs = new ArrayList<>();
+            for (String v : c.finetune().variants()) {
+                runs.add(new FinetuneRun(v, fraction));
+            }
+            writePng(files, HadoopFiles.join(dir, "predictions.png"), predictionGrid(ctx, ctx.run(), runs));
             md.append("## Predictions (held-out images)\n\nColumns: image, true mask (black = ignore), then each "
-                    + "fine-tuned variant at the smallest label fraction.\n\n![predictions](predictions.png)\n");
+                    + "fine-tuned variant at the smallest label fraction.\n\n![predictions](predictions.png)\n\n");
+        }
+        List<FinetuneRun> swept = sweptRuns(ctx);
+        if (!swept.isEmpty()) {
+            writePng(files, HadoopFiles.join(dir, "sweep-predictions.png"),
+                    predictionGrid(ctx, new RunDir(ctx.run().path(Sweep.DIR), files), swept));
+            md.append("## Predictions of the label-efficiency sweep\n\nColumns: image, true mask, then both "
+                    + "initialisations at the smallest and the largest label fraction of the sweep.\n\n"
+                    + "![sweep predictions](sweep-predictions.png)\n");
         }
         files.writeString(HadoopFiles.join(dir, "index.md"), md.toString());
     }
@@ -156,18 +174,18 @@ public final class ReportStage implements Stage {
         return out;
     }
 
-    private static BufferedImage predictionGrid(StageContext ctx) throws IOException {
+    private static BufferedImage predictionGrid(StageContext ctx, RunDir models, List<FinetuneRun> runs)
+            throws IOException {
         DdepConfig c = ctx.config();
         String dataset = c.data().segmentationDataset();
         Manifest manifest = ctx.shards().manifest(dataset);
         Palette palette = new Palette(manifest.classNames(), manifest.classColours());
-        double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        var protocol = c.evaluate().forLayout(manifest.layout(), c.finetune().schedule().imageSize());
         List<String> columns = new ArrayList<>(List.of("image", "true mask"));
-        List<Segmenter> models = new ArrayList<>();
-        for (String v : c.finetune().variants()) {
-            FinetuneRun r = new FinetuneRun(v, fraction);
-            models.add(new Segmenter(Models.load(ctx.files(), r.dir(ctx.run(), DdepConfig.FINETUNE), "report"),
-                    c.model().inputDivisor(), c.evaluate().flip()));
+        List<Segmenter> segmenters = new ArrayList<>();
+        for (FinetuneRun r : runs) {
+            segmenters.add(new Segmenter(Models.load(ctx.files(), r.dir(models, DdepConfig.FINETUNE), "report"),
+                    c.model().inputDivisor(), protocol));
             columns.add(r.id());
         }
         List<List<BufferedImage>> rows = new ArrayList<>();
@@ -176,12 +194,96 @@ public final class ReportStage implements Stage {
             List<BufferedImage> row = new ArrayList<>();
             row.add(ImageTensors.toImage(s.chw(), s.height(), s.width()));
             row.add(palette.render(s.mask(), s.height(), s.width()));
-            for (Segmenter m : models) {
+            for (Segmenter m : segmenters) {
                 row.add(palette.render(m.predict(s), s.height(), s.width()));
             }
             rows.add(row);
         }
         return Grid.of(columns, rows, 128);
+    }
+
+    /** Both variants at the smallest and largest fraction of the label-efficiency sweep, where evaluated. */
+    private static List<FinetuneRun> sweptRuns(StageContext ctx) throws IOException {
+        List<Double> fractions = ctx.config().sweep().fractions().stream().sorted().toList();
+        List<FinetuneRun> out = new ArrayList<>();
+        RunDir sweep = new RunDir(ctx.run().path(Sweep.DIR), ctx.files());
+        for (double f : fractions.size() > 1 ? List.of(fractions.get(0), fractions.get(fractions.size() - 1)) : fractions) {
+            for (String v : List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER)) {
+                FinetuneRun r = new FinetuneRun(v, f);
+                if (ctx.run().done(r.dir(sweep, DdepConfig.FINETUNE))) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per-class IoU of every evaluated run of the pipeline, one column per run. */
+    private static void appendPerClass(StageContext ctx, StringBuilder md) throws IOException {
+        List<String> ids = new ArrayList<>();
+        List<Map<?, ?>> perClass = new ArrayList<>();
+        Map<?, ?> first = null;
+        for (FinetuneRun r : FinetuneRun.all(ctx.config())) {
+            String m = HadoopFiles.join(r.dir(ctx.run(), DdepConfig.EVALUATE), EvaluateStage.METRICS);
+            if (ctx.files().exists(m)) {
+                Map<?, ?> metrics = EvaluateStage.JSON.readValue(ctx.files().readString(m), Map.class);
+                first = first == null ? metrics : first;
+                ids.add(r.id());
+                perClass.add((Map<?, ?>) metrics.get("per_class_iou"));
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        md.append("\n### Per-class IoU\n\n").append(first.get("images")).append(" held-out images, ")
+                .append(first.get("pixels")).append(" labelled pixels, ").append(first.get("skipped_images"))
+                .append(" skipped; test-time augmentation ").append(first.get("tta")).append(". mIoU: ")
+                .append(first.get("miou_convention")).append(". Empty: class in neither truth nor prediction.\n\n")
+                .append("| class | ").append(String.join(" | ", ids)).append(" |\n|---|")
+                .append("---|".repeat(ids.size())).append('\n');
+        for (Object name : perClass.get(0).keySet()) {
+            md.append("| ").append(name).append(" |");
+            for (Map<?, ?> pc : perClass) {
+                Object v = pc.get(name);
+                md.append(' ').append(v == null ? "" : String.format("%.4f", ((Number) v).doubleValue())).append(" |");
+            }
+            md.append('\n');
+        }
+    }
+
+    /** The sweeps' plots and tables, when {@code ddep sweep} has written them. */
+    private static void appendSweeps(StageContext ctx, StringBuilder md) throws IOException {
+        for (String[] sweep : List.of(new String[]{Sweep.LABEL_EFFICIENCY, "Label efficiency (ddep sweep)"},
+                new String[]{Sweep.NOISE_LEVEL, "Noise level of decoder pretraining (ddep sweep --mode sigma)"})) {
+            String csv = ctx.run().path("report", sweep[0] + ".csv");
+            if (!ctx.files().exists(csv)) {
+                continue;
+            }
+            String[] lines = ctx.files().readString(csv).strip().split("\n");
+            md.append("\n## ").append(sweep[1]).append("\n\n![").append(sweep[0]).append("](").append(sweep[0])
+                    .append(".png)\n\n| ").append(lines[0].replace(",", " | ")).append(" |\n|")
+                    .append("---|".repeat(lines[0].split(",").length)).append('\n');
+            for (int i = 1; i < lines.length; i++) {
+                md.append("| ").append(lines[i].replace(",", " | ")).append(" |\n");
+            }
+        }
+    }
+
+    /** What prep found: rows per split, classes, skipped inputs. */
+    private static void appendPrep(StageContext ctx, StringBuilder md) {
+        md.append("\n## Data\n\n");
+        DdepConfig c = ctx.config();
+        for (String dataset : List.of(c.data().pretrainDataset(), c.data().segmentationDataset())) {
+            try {
+                Manifest m = ctx.shards().manifest(dataset);
+                md.append("- `").append(dataset).append("` (").append(m.layout()).append("): rows ").append(m.counts())
+                        .append(", labelled ").append(m.labelledCounts()).append(", ").append(m.numClasses())
+                        .append(" classes, ").append(m.skipped().size()).append(" inputs skipped")
+                        .append(m.skippedByReason().isEmpty() ? "" : " " + m.skippedByReason()).append('\n');
+            } catch (IOException e) {
+                md.append("- `").append(dataset).append("`: ").append(e.getMessage()).append('\n');
+            }
+        }
     }
 
     static void writePng(HadoopFiles files, String uri, BufferedImage img) throws IOException {
