@@ -68,8 +68,8 @@ public final class ReportStage implements Stage {
             row.put("miou", metrics.get("miou"));
             row.put("pixel_accuracy", metrics.get("pixel_accuracy"));
             summary.add(row);
-            md.append(String.format("| %s | %s | %.4f | %.4f |%n", r.variant(), r.fraction(),
-                    ((Number) metrics.get("miou")).doubleValue(), ((Number) metrics.get("pixel_accuracy")).doubleValue()));
+            md.append(String.format("| %s | %s | %s | %s |%n", r.variant(), r.fraction(), figure(metrics.get("miou")),
+                    figure(metrics.get("pixel_accuracy"))));
         }
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
 
@@ -118,6 +118,11 @@ public final class ReportStage implements Stage {
                     + "![sweep predictions](sweep-predictions.png)\n");
         }
         files.writeString(HadoopFiles.join(dir, "index.md"), md.toString());
+    }
+
+    /** A metric as four decimals; empty when undefined (no labelled pixel). */
+    private static String figure(Object v) {
+        return v == null ? "" : String.format("%.4f", ((Number) v).doubleValue());
     }
 
     private static int addCurve(HadoopFiles files, LinePlot plot, String name, String uri) throws IOException {
@@ -245,7 +250,7 @@ public final class ReportStage implements Stage {
             md.append("| ").append(name).append(" |");
             for (Map<?, ?> pc : perClass) {
                 Object v = pc.get(name);
-                md.append(' ').append(v == null ? "" : String.format("%.4f", ((Number) v).doubleValue())).append(" |");
+                md.append(' ').append(figure(v)).append(" |");
             }
             md.append('\n');
         }
