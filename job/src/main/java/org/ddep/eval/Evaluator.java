@@ -84,10 +84,4 @@ public final class Evaluator {
             model.destroy();
         }
     }
-
-    /** The confusion matrix alone, with flip averaging (or none) at the image's size. */
-    public static ConfusionMatrix confusion(JavaSparkContext sc, ComputationGraph net, JavaRDD<Row> rows, int classes,
-                                            int divisor, boolean flip) throws IOException {
-        return evaluate(sc, net, rows, classes, divisor, Segmenter.flipOnly(flip), "evaluate").matrix();
-    }
 }

@@ -73,9 +73,9 @@ public final class ReportStage implements Stage {
         }
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
 
-        appendPerClass(ctx, md);
-        appendSweeps(ctx, md);
-        appendPrep(ctx, md);
+        ReportSections.perClass(ctx, md);
+        ReportSections.sweeps(ctx, md);
+        ReportSections.data(ctx, md);
 
         md.append("\n## Training\n\n");
         for (String stage : List.of(DdepConfig.PRETRAIN_ENCODER, DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE)) {
@@ -121,7 +121,7 @@ public final class ReportStage implements Stage {
     }
 
     /** A metric as four decimals; empty when undefined (no labelled pixel). */
-    private static String figure(Object v) {
+    static String figure(Object v) {
         return v == null ? "" : String.format("%.4f", ((Number) v).doubleValue());
     }
 
@@ -221,74 +221,6 @@ public final class ReportStage implements Stage {
             }
         }
         return out;
-    }
-
-    /** Per-class IoU of every evaluated run of the pipeline, one column per run. */
-    private static void appendPerClass(StageContext ctx, StringBuilder md) throws IOException {
-        List<String> ids = new ArrayList<>();
-        List<Map<?, ?>> perClass = new ArrayList<>();
-        Map<?, ?> first = null;
-        for (FinetuneRun r : FinetuneRun.all(ctx.config())) {
-            String m = HadoopFiles.join(r.dir(ctx.run(), DdepConfig.EVALUATE), EvaluateStage.METRICS);
-            if (ctx.files().exists(m)) {
-                Map<?, ?> metrics = EvaluateStage.JSON.readValue(ctx.files().readString(m), Map.class);
-                first = first == null ? metrics : first;
-                ids.add(r.id());
-                perClass.add((Map<?, ?>) metrics.get("per_class_iou"));
-            }
-        }
-        if (first == null) {
-            return;
-        }
-        md.append("\n### Per-class IoU\n\n").append(first.get("images")).append(" held-out images, ")
-                .append(first.get("pixels")).append(" labelled pixels, ").append(first.get("skipped_images"))
-                .append(" skipped; test-time augmentation ").append(first.get("tta")).append(". mIoU: ")
-                .append(first.get("miou_convention")).append(". Empty: class in neither truth nor prediction.\n\n")
-                .append("| class | ").append(String.join(" | ", ids)).append(" |\n|---|")
-                .append("---|".repeat(ids.size())).append('\n');
-        for (Object name : perClass.get(0).keySet()) {
-            md.append("| ").append(name).append(" |");
-            for (Map<?, ?> pc : perClass) {
-                Object v = pc.get(name);
-                md.append(' ').append(figure(v)).append(" |");
-            }
-            md.append('\n');
-        }
-    }
-
-    /** The sweeps' plots and tables, when {@code ddep sweep} has written them. */
-    private static void appendSweeps(StageContext ctx, StringBuilder md) throws IOException {
-        for (String[] sweep : List.of(new String[]{Sweep.LABEL_EFFICIENCY, "Label efficiency (ddep sweep)"},
-                new String[]{Sweep.NOISE_LEVEL, "Noise level of decoder pretraining (ddep sweep --mode sigma)"})) {
-            String csv = ctx.run().path("report", sweep[0] + ".csv");
-            if (!ctx.files().exists(csv)) {
-                continue;
-            }
-            String[] lines = ctx.files().readString(csv).strip().split("\n");
-            md.append("\n## ").append(sweep[1]).append("\n\n![").append(sweep[0]).append("](").append(sweep[0])
-                    .append(".png)\n\n| ").append(lines[0].replace(",", " | ")).append(" |\n|")
-                    .append("---|".repeat(lines[0].split(",").length)).append('\n');
-            for (int i = 1; i < lines.length; i++) {
-                md.append("| ").append(lines[i].replace(",", " | ")).append(" |\n");
-            }
-        }
-    }
-
-    /** What prep found: rows per split, classes, skipped inputs. */
-    private static void appendPrep(StageContext ctx, StringBuilder md) {
-        md.append("\n## Data\n\n");
-        DdepConfig c = ctx.config();
-        for (String dataset : List.of(c.data().pretrainDataset(), c.data().segmentationDataset())) {
-            try {
-                Manifest m = ctx.shards().manifest(dataset);
-                md.append("- `").append(dataset).append("` (").append(m.layout()).append("): rows ").append(m.counts())
-                        .append(", labelled ").append(m.labelledCounts()).append(", ").append(m.numClasses())
-                        .append(" classes, ").append(m.skipped().size()).append(" inputs skipped")
-                        .append(m.skippedByReason().isEmpty() ? "" : " " + m.skippedByReason()).append('\n');
-            } catch (IOException e) {
-                md.append("- `").append(dataset).append("`: ").append(e.getMessage()).append('\n');
-            }
-        }
     }
 
     static void writePng(HadoopFiles files, String uri, BufferedImage img) throws IOException {
