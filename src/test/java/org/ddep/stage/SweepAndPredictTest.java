@@ -158,6 +158,19 @@ class SweepAndPredictTest {
     }
 
     @Test
+    void predictRefusesAMissingInputAndAModelWithoutClassProbabilities() {
+        String input = dir.resolve("data/seg/val/images").toUri().toString();
+        ConfigError missing = assertThrows(ConfigError.class, () -> Predict.run(LocalSpark.get(),
+                pipeline.context().config(), dir.resolve("sweep/finetune/ddep-f1/model.zip").toUri().toString(),
+                dir.resolve("nowhere").toUri().toString(), dir.resolve("p").toUri().toString()));
+        assertTrue(missing.getMessage().contains("nowhere"), missing.getMessage());
+        ConfigError denoiser = assertThrows(ConfigError.class, () -> Predict.run(LocalSpark.get(),
+                pipeline.context().config(), dir.resolve("pretrain-decoder/model.zip").toUri().toString(), input,
+                dir.resolve("p").toUri().toString()));
+        assertTrue(denoiser.getMessage().contains("not a segmentation model"), denoiser.getMessage());
+    }
+
+    @Test
     void theCliRejectsABadSweepBeforeAnyWork() {
         assertEquals(2, Main.execute("sweep", "--mode", "noise"));
         assertEquals(2, Main.execute("sweep", "--fractions", "0,0.5"));

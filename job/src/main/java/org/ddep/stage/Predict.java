@@ -9,6 +9,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
+import org.ddep.config.ConfigError;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.EvalSettings;
 import org.ddep.data.Augment;
@@ -21,7 +22,9 @@ import org.ddep.prep.Manifest;
 import org.ddep.prep.ShardRecord;
 import org.ddep.prep.ShardSchema;
 import org.ddep.report.Palette;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,12 +65,17 @@ public final class Predict {
         long t0 = System.nanoTime();
         HadoopFiles files = new HadoopFiles(spark.sparkContext().hadoopConfiguration());
         if (!files.exists(model)) {
-            throw new IOException("predict: no model at " + model);
+            throw new ConfigError("predict --model " + model + ": no such file");
         }
         if (!files.exists(input)) {
-            throw new IOException("predict: no input at " + input);
+            throw new ConfigError("predict --input " + input + ": no such file or folder");
         }
         ComputationGraph net = ModelFiles.load(files, model, false);
+        if (!(net.getOutputLayer(0).conf().getLayer() instanceof CnnLossLayer head)
+                || !(head.getActivationFn() instanceof ActivationSoftmax)) {
+            throw new ConfigError("predict --model " + model + " is not a segmentation model: its output is not per-pixel "
+                    + "class probabilities (softmax); use a fine-tuned model, finetune/<variant>-f<fraction>/model.zip");
+        }
         boolean shards = containsParquet(files, input);
         Manifest manifest = shards ? manifestNear(files, input) : null;
         EvalSettings.Protocol tta = c.evaluate().forLayout(manifest == null ? "" : manifest.layout(),

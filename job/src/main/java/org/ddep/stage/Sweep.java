@@ -161,8 +161,9 @@ public final class Sweep {
         Object v = metrics.get("miou");
         double miou = v == null ? Double.NaN : ((Number) v).doubleValue();
         double elapsed = (System.nanoTime() - started) / 1e9;
-        LOG.info("sweep {}/{}: {} {} mIoU {} ({}; {} s elapsed in the sweep)", done, total, into.uri().endsWith(DIR)
-                        ? "" : into.uri().substring(into.uri().lastIndexOf('/') + 1), r.id(), String.format("%.4f", miou),
+        String where = into.uri().endsWith("/" + DIR) ? "" : into.uri().substring(into.uri().lastIndexOf('/') + 1) + " ";
+        LOG.info("sweep {}/{}: {}{} mIoU {} ({}; {} s elapsed in the sweep)", done, total, where, r.id(),
+                String.format("%.4f", miou),
                 fresh ? "in " + String.format("%.0f s", (System.nanoTime() - t0) / 1e9) : "reused",
                 String.format("%.0f", elapsed));
         return miou;
