@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SweepAndPredictTest {
     static final String[] SWEEP = {"sweep.fractions=[0.25, 1.0]", "sweep.finetune-examples=16",
-            "sweep.sigmas=[0.1, 0.4]", "sweep.sigma-fraction=0.25"};
+            "sweep.sigmas=[0.1, 0.22, 0.4]", "sweep.sigma-fraction=0.25"};
     Path dir;
     Pipeline pipeline;
     List<Sweep.Point> points;
@@ -97,17 +97,23 @@ class SweepAndPredictTest {
     @Test
     void sigmaSweepPretrainsOnceAtEachNoiseLevelAndReusesTheBaseline() throws Exception {
         List<Sweep.Point> sigmas = new Sweep(pipeline).sigmas();
-        assertEquals(List.of(0.1, 0.4), sigmas.stream().map(Sweep.Point::x).toList());
+        assertEquals(List.of(0.1, 0.22, 0.4), sigmas.stream().map(Sweep.Point::x).toList());
         double baseline = points.get(0).miou().get("random-decoder");
+        // The run's own sigma (0.22) is the run's pretraining and the fraction sweep's DDeP run at 0.25.
+        assertEquals(points.get(0).miou().get("ddep"), sigmas.get(1).miou().get("ddep"), 1e-12);
+        assertTrue(Files.notExists(dir.resolve("sweep-sigma/sigma-0.22")));
         for (Sweep.Point p : sigmas) {
             assertEquals(baseline, p.miou().get("random-decoder"), 1e-12, "the 0.25 baseline is the fraction sweep's");
+            if (p.x() == 0.22) {
+                continue;
+            }
             String s = Sweep.plain(p.x());
             assertTrue(Files.exists(dir.resolve("sweep-sigma/sigma-" + s + "/pretrain-decoder/model.zip")));
             assertTrue(Files.exists(dir.resolve("sweep-sigma/sigma-" + s + "/evaluate/ddep-f0.25/metrics.json")));
         }
         List<String> csv = Files.readAllLines(dir.resolve("report/noise_level.csv"));
         assertEquals(List.of("sigma,label_fraction,ddep_miou,random_decoder_miou"), csv.subList(0, 1));
-        assertEquals(3, csv.size());
+        assertEquals(4, csv.size());
         assertTrue(Files.readString(dir.resolve("report/index.md")).contains("noise_level.png"));
     }
 

@@ -24,8 +24,9 @@ import java.util.Set;
  * reproduce"). The pretraining stages run once (or are reused); then, for every label fraction, both
  * initialisations are fine-tuned and evaluated in {@code <run>/sweep/{finetune,evaluate}/<variant>-f<f>/},
  * finished runs reused, and {@code report/label_efficiency.{csv,png}} drawn. The sigma mode pretrains
- * the decoder once per noise level in {@code <run>/sweep-sigma/sigma-<s>/} and fine-tunes DDeP at
- * {@code sweep.sigma-fraction}: {@code report/noise_level.{csv,png}}.
+ * the decoder once per noise level in {@code <run>/sweep-sigma/sigma-<s>/} (the run's own sigma reuses
+ * the run's pretraining and the fraction sweep's run) and fine-tunes DDeP at {@code sweep.sigma-fraction}:
+ * {@code report/noise_level.{csv,png}}.
  */
 public final class Sweep {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
@@ -90,13 +91,22 @@ public final class Sweep {
         try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
             baseline = point(ctx, ctx.run(), sub(DIR), heldOut, new FinetuneRun(FinetuneSettings.RANDOM_DECODER, f));
             for (double sigma : sigmas) {
+                Map<String, Double> miou = new LinkedHashMap<>();
+                if (sigma == ctx.config().noise().sigma()) {
+                    // The run's own noise level: its decoder pretraining and the fraction sweep's DDeP run.
+                    miou.put(FinetuneSettings.DDEP, point(ctx, ctx.run(), sub(DIR), heldOut,
+                            new FinetuneRun(FinetuneSettings.DDEP, f)));
+                    miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
+                    points.add(new Point(sigma, labelled(f), miou));
+                    total--;
+                    continue;
+                }
                 RunDir dir = sub(SIGMA_DIR, "sigma-" + plain(sigma));
                 NoiseSpec base = ctx.config().noise();
                 NoiseSpec noise = new NoiseSpec(base.kind(), sigma, base.target(), base.gamma());
                 StageContext sc = new StageContext(ctx.config().withNoise(noise).withShards(ctx.shardsRoot()), dir,
                         ctx.spark(), ctx.extraHooks());
                 pretrainDecoder(sc);
-                Map<String, Double> miou = new LinkedHashMap<>();
                 miou.put(FinetuneSettings.DDEP, point(sc, dir, dir, heldOut, new FinetuneRun(FinetuneSettings.DDEP, f)));
                 miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
                 points.add(new Point(sigma, labelled(f), miou));
