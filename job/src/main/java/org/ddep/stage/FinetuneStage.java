@@ -1,5 +1,7 @@
 package org.ddep.stage;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.FinetuneSettings;
 import org.ddep.config.StageSchedule;
@@ -9,8 +11,6 @@ import org.ddep.model.ModelFactory;
 import org.ddep.model.Parts;
 import org.ddep.model.Weights;
 import org.ddep.prep.Manifest;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FinetuneStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
+    /** A column added while repeating a small fraction's rows, dropped again. */
+    private static final String COPY = "_copy";
 
     @Override
     public String name() {
@@ -99,5 +101,4 @@ public final class FinetuneStage implements Stage {
                 EpochData.segmentation(run.imageSize(), run.flip(), manifest.numClasses()), (e, m) -> { });
     }
 
-    private static final String COPY = "_copy";
 }

@@ -1,6 +1,7 @@
 package org.ddep.stage;
 
 import org.ddep.config.DdepConfig;
+import org.ddep.config.FinetuneSettings;
 import org.ddep.data.HadoopFiles;
 import org.ddep.prep.Manifest;
 
@@ -14,17 +15,36 @@ final class ReportSections {
     private ReportSections() {
     }
 
-    /** Per-class IoU of every evaluated run of the pipeline, one column per run. */
+    /** The label-efficiency sweep's runs of the configured fractions, both variants, where they exist or not. */
+    static List<FinetuneRun> sweepRuns(StageContext ctx) {
+        List<FinetuneRun> out = new ArrayList<>();
+        for (double f : ctx.config().sweep().fractions().stream().sorted().toList()) {
+            for (String v : List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER)) {
+                out.add(new FinetuneRun(v, f));
+            }
+        }
+        return out;
+    }
+
+    /** Per-class IoU of every evaluated run of the pipeline and of the sweep, one column per run. */
     static void perClass(StageContext ctx, StringBuilder md) throws IOException {
         List<String> ids = new ArrayList<>();
         List<Map<?, ?>> perClass = new ArrayList<>();
         Map<?, ?> first = null;
+        RunDir sweep = new RunDir(ctx.run().path(Sweep.DIR), ctx.files());
+        Map<String, String> evaluated = new java.util.LinkedHashMap<>();
         for (FinetuneRun r : FinetuneRun.all(ctx.config())) {
-            String m = HadoopFiles.join(r.dir(ctx.run(), DdepConfig.EVALUATE), EvaluateStage.METRICS);
+            evaluated.put(r.id(), r.dir(ctx.run(), DdepConfig.EVALUATE));
+        }
+        for (FinetuneRun r : sweepRuns(ctx)) {
+            evaluated.put("sweep " + r.id(), r.dir(sweep, DdepConfig.EVALUATE));
+        }
+        for (Map.Entry<String, String> e : evaluated.entrySet()) {
+            String m = HadoopFiles.join(e.getValue(), EvaluateStage.METRICS);
             if (ctx.files().exists(m)) {
                 Map<?, ?> metrics = EvaluateStage.JSON.readValue(ctx.files().readString(m), Map.class);
                 first = first == null ? metrics : first;
-                ids.add(r.id());
+                ids.add(e.getKey());
                 perClass.add((Map<?, ?>) metrics.get("per_class_iou"));
             }
         }

@@ -2,7 +2,6 @@ package org.ddep.stage;
 
 import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
-import org.ddep.config.FinetuneSettings;
 import org.ddep.data.Augment;
 import org.ddep.data.EpochData;
 import org.ddep.data.Examples;
@@ -71,6 +70,9 @@ public final class ReportStage implements Stage {
             md.append(String.format("| %s | %s | %s | %s |%n", r.variant(), r.fraction(), figure(metrics.get("miou")),
                     figure(metrics.get("pixel_accuracy"))));
         }
+        if (summary.isEmpty()) {
+            md.append("| (none evaluated: run `evaluate`; a sweep's results follow below) | | | |\n");
+        }
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
 
         ReportSections.perClass(ctx, md);
@@ -92,6 +94,16 @@ public final class ReportStage implements Stage {
                 writePng(files, HadoopFiles.join(dir, "loss-" + stage + ".png"), plot.render(720, 400));
                 md.append("![").append(stage).append(" loss](loss-").append(stage).append(".png)\n\n");
             }
+        }
+        LinePlot sweepLoss = new LinePlot("sweep fine-tuning: loss per averaging round", "iteration", "loss", false);
+        int sweepLines = 0;
+        for (FinetuneRun r : ReportSections.sweepRuns(ctx)) {
+            sweepLines += addCurve(files, sweepLoss, r.id(), HadoopFiles.join(r.dir(new RunDir(ctx.run().path(Sweep.DIR),
+                    files), DdepConfig.FINETUNE), "metrics.jsonl"));
+        }
+        if (sweepLines > 0) {
+            writePng(files, HadoopFiles.join(dir, "loss-sweep-finetune.png"), sweepLoss.render(720, 400));
+            md.append("![sweep fine-tune loss](loss-sweep-finetune.png)\n\n");
         }
 
         if (ctx.run().done(ctx.run().stage(DdepConfig.PRETRAIN_DECODER))) {
@@ -207,17 +219,16 @@ public final class ReportStage implements Stage {
         return Grid.of(columns, rows, 128);
     }
 
-    /** Both variants at the smallest and largest fraction of the label-efficiency sweep, where evaluated. */
+    /** Both variants at the smallest and largest fraction of the label-efficiency sweep, where fine-tuned. */
     private static List<FinetuneRun> sweptRuns(StageContext ctx) throws IOException {
-        List<Double> fractions = ctx.config().sweep().fractions().stream().sorted().toList();
-        List<FinetuneRun> out = new ArrayList<>();
+        List<FinetuneRun> all = ReportSections.sweepRuns(ctx);
+        double lo = all.get(0).fraction();
+        double hi = all.get(all.size() - 1).fraction();
         RunDir sweep = new RunDir(ctx.run().path(Sweep.DIR), ctx.files());
-        for (double f : fractions.size() > 1 ? List.of(fractions.get(0), fractions.get(fractions.size() - 1)) : fractions) {
-            for (String v : List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER)) {
-                FinetuneRun r = new FinetuneRun(v, f);
-                if (ctx.run().done(r.dir(sweep, DdepConfig.FINETUNE))) {
-                    out.add(r);
-                }
+        List<FinetuneRun> out = new ArrayList<>();
+        for (FinetuneRun r : all) {
+            if ((r.fraction() == lo || r.fraction() == hi) && ctx.run().done(r.dir(sweep, DdepConfig.FINETUNE))) {
+                out.add(r);
             }
         }
         return out;
