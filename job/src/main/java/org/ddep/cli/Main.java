@@ -16,7 +16,6 @@ import org.ddep.prep.ShardSchema;
 import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
 import org.ddep.stage.Sparks;
-import org.ddep.stage.Sweep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,8 +32,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
-        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.SweepCommand.class,
-                Main.PredictCommand.class})
+        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, SweepCommand.class, PredictCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -67,9 +65,7 @@ public final class Main {
         @Option(names = "--set", description = "Override one key, e.g. --set train.workers=4 (repeatable).")
         List<String> overrides = new ArrayList<>();
 
-        static final String DEFAULT_RUN_DIR = "runs/default";
-
-        @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = DEFAULT_RUN_DIR)
+        @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = "runs/default")
         String runDir;
 
         /** Validates the config, then starts Spark: a bad config fails before any Spark work. */
@@ -120,94 +116,6 @@ public final class Main {
                 p.runAll();
                 System.out.println("ddep demo: report at " + p.context().run().path("report", "index.md"));
             });
-        }
-    }
-
-    @Command(name = "sweep", mixinStandardHelpOptions = true,
-            description = "Label-efficiency sweep: fine-tune and evaluate DDeP and the random-decoder baseline at every "
-                    + "label fraction (reusing finished runs); report/label_efficiency.{png,csv}. --mode sigma: "
-                    + "mIoU against the noise level of decoder pretraining; report/noise_level.{png,csv}.")
-    static final class SweepCommand implements Callable<Integer> {
-        @Mixin
-        Common common;
-
-        @Option(names = "--mode", defaultValue = "fractions", description = "fractions (default) or sigma.")
-        String mode;
-
-        @Option(names = "--fractions", split = ",", description = "Label fractions, e.g. 0.01,0.02,0.05,0.1,1.0 "
-                + "(default: ddep.sweep.fractions).")
-        List<String> fractions;
-
-        @Option(names = "--sigmas", split = ",", description = "Noise levels of --mode sigma (default: ddep.sweep.sigmas).")
-        List<String> sigmas;
-
-        @Option(names = "--demo", description = "Generate the built-in demo data in the run dir; without --config, "
-                + "use the demo config, and runs/demo as the default run dir.")
-        boolean demo;
-
-        @Override
-        public Integer call() throws Exception {
-            if (!mode.equals("fractions") && !mode.equals("sigma")) {
-                throw new ConfigError("sweep --mode " + mode + " is invalid: fractions or sigma");
-            }
-            List<String> overrides = new ArrayList<>(common.overrides);
-            if (fractions != null) {
-                overrides.add("sweep.fractions=[" + String.join(",", fractions) + "]");
-            }
-            if (sigmas != null) {
-                overrides.add("sweep.sigmas=[" + String.join(",", sigmas) + "]");
-            }
-            DdepConfig cfg = demo && common.config == null ? ConfigLoader.loadResource("demo.conf", overrides)
-                    : ConfigLoader.load(common.config, overrides);
-            if (demo && common.runDir.equals(Common.DEFAULT_RUN_DIR)) {
-                common.runDir = "runs/demo";
-            }
-            return common.withPipeline(cfg, p -> {
-                if (demo) {
-                    DemoData.ensure(p.context());
-                }
-                Sweep sweep = new Sweep(p);
-                List<Sweep.Point> points = mode.equals("sigma") ? sweep.sigmas() : sweep.fractions();
-                System.out.printf("ddep sweep (%s): %s%n", mode, mode.equals("sigma") ? "sigma" : "fraction");
-                for (Sweep.Point pt : points) {
-                    System.out.printf("  %-8s %s%n", pt.x(), pt.miou());
-                }
-                System.out.println("ddep sweep: report at " + p.context().run().path("report", "index.md"));
-            });
-        }
-    }
-
-    @Command(name = "predict", mixinStandardHelpOptions = true,
-            description = "Predict PNG masks (train ids) and colour overlays for a folder of images or shards, on Spark, "
-                    + "with the test-time augmentation of ddep.evaluate.* (--set evaluate.scales=[0.5,1.0,1.5] ...).")
-    static final class PredictCommand implements Callable<Integer> {
-        @Option(names = "--config", description = "HOCON config file (model, evaluate.* and spark.* keys are used).")
-        Path config;
-
-        @Option(names = "--set", description = "Override one key, e.g. --set evaluate.flip=false (repeatable).")
-        List<String> overrides = new ArrayList<>();
-
-        @Option(names = "--model", required = true, description = "A fine-tuned model.zip, any Hadoop URI.")
-        String model;
-
-        @Option(names = "--input", required = true, description = "A folder of images, or shards (Parquet), any Hadoop URI.")
-        String input;
-
-        @Option(names = "--output", required = true, description = "Where masks/, overlays/ and predict.json go.")
-        String output;
-
-        @Override
-        public Integer call() throws Exception {
-            DdepConfig cfg = ConfigLoader.load(config, overrides);
-            SparkSession spark = Sparks.session(cfg.spark());
-            try {
-                var summary = org.ddep.stage.Predict.run(spark, cfg, absolute(model), absolute(input), absolute(output));
-                System.out.printf("ddep predict: %s of %s images written to %s (%s skipped)%n", summary.get("written"),
-                        summary.get("images"), absolute(output), summary.get("skipped_images"));
-                return 0;
-            } finally {
-                spark.stop();
-            }
         }
     }
 
