@@ -85,7 +85,8 @@ public final class Sweep {
         prepare();
         List<Double> sigmas = settings.sigmas().stream().sorted().toList();
         double f = settings.sigmaFraction();
-        total = sigmas.size() * 2 + 1;
+        // One pretraining and one fine-tune per noise level, the run's own sigma only the latter, plus the baseline.
+        total = sigmas.size() * 2 + 1 - (sigmas.contains(ctx.config().noise().sigma()) ? 1 : 0);
         List<Point> points = new ArrayList<>();
         double baseline;
         try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
@@ -98,7 +99,6 @@ public final class Sweep {
                             new FinetuneRun(FinetuneSettings.DDEP, f)));
                     miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
                     points.add(new Point(sigma, labelled(f), miou));
-                    total--;
                     continue;
                 }
                 RunDir dir = sub(SIGMA_DIR, "sigma-" + plain(sigma));
