@@ -60,6 +60,10 @@ class EvaluatorTest {
         }
         byte[] truncated = Arrays.copyOf(png(12, 12, 9), 40);
         records.add(new ShardRecord("broken", truncated, 12, 12, mask(12, 12, 9, false), null, 0.9, "test/broken.png"));
+        int[] tooHigh = new int[12 * 12];
+        tooHigh[5] = 9;
+        records.add(new ShardRecord("class9", png(12, 12, 10), 12, 12, ImageCodec.encodeMask(new ImageCodec.Mask(12, 12,
+                tooHigh)), null, 0.95, "test/class9.png"));
         List<Row> rows = records.stream().map(ShardSchema::toRow).toList();
         String out = dir.resolve("split=val").toString();
         spark.createDataFrame(rows, ShardSchema.SCHEMA).repartition(3).write().parquet(out);
@@ -87,8 +91,10 @@ class EvaluatorTest {
                 assertEquals(expected.count(a, b), t.matrix().count(a, b), "cell " + a + "," + b);
             }
         }
-        assertEquals(1, t.skipped());
-        assertEquals(1, t.skippedRows().size());
-        assertTrue(t.skippedRows().get(0).startsWith("broken (test/broken.png)"), t.skippedRows().toString());
+        assertEquals(2, t.skipped());
+        assertEquals(2, t.skippedRows().size());
+        String skipped = t.skippedRows().toString();
+        assertTrue(skipped.contains("broken (test/broken.png)"), skipped);
+        assertTrue(skipped.contains("class9 (test/class9.png): mask value 9 is neither a class"), skipped);
     }
 }

@@ -62,6 +62,7 @@ public final class Evaluator {
                         try {
                             image = EpochData.sample(r, false);
                             mask = ImageCodec.decodeMask(r.mask());
+                            checkLabels(mask, classes);
                         } catch (IOException | RuntimeException e) {
                             skipped++;
                             if (named.size() < NAMED_SKIPS) {
@@ -82,6 +83,16 @@ public final class Evaluator {
             }, false).reduce(Tally::merge);
         } finally {
             model.destroy();
+        }
+    }
+
+    /** A mask value that is neither a class nor ignore makes the image unusable (prep maps such values to ignore). */
+    private static void checkLabels(ImageCodec.Mask mask, int classes) throws IOException {
+        for (int v : mask.values()) {
+            if (v >= classes && v != ShardSchema.IGNORE) {
+                throw new IOException("mask value " + v + " is neither a class in [0, " + classes + ") nor ignore ("
+                        + ShardSchema.IGNORE + ")");
+            }
         }
     }
 }
