@@ -97,4 +97,30 @@ class ConfigLoaderTest {
         assertTrue(rendered.contains("spark.executor.cores"));
         assertEquals(c.redacted(), ConfigLoader.parse(rendered, "test").redacted());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "evaluate.window=100                    | ddep.evaluate.window = 100",
+            "evaluate.window=64; evaluate.stride=65 | ddep.evaluate.stride = 65",
+            "evaluate.scales=[1.0, 0]               | ddep.evaluate.scales",
+            "evaluate.sliding-window=sometimes      | ddep.evaluate.sliding-window",
+            "sweep.fractions=[0.1, 1.5]             | ddep.sweep.fractions",
+            "sweep.sigmas=[]                        | ddep.sweep.sigmas",
+            "sweep.finetune-examples=-5             | ddep.sweep.finetune-examples",
+            "sweep.fraction=0.1                     | ddep.sweep.fraction"})
+    void badEvaluationAndSweepKeysFailNamingTheKey(String overrides, String named) {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void evaluationDefaultsToThePapersProtocolPerDataset() {
+        DdepConfig c = ConfigLoader.load(null, List.of());
+        assertTrue(c.evaluate().flip());
+        assertEquals(List.of(), c.evaluate().scales());
+        assertEquals(List.of(0.01, 0.02, 0.05, 0.1, 1.0), c.sweep().fractions());
+        assertEquals(EvalSettings.PAPER_MULTI_SCALE, c.evaluate().forLayout("ade20k", 512).scales());
+        assertEquals(List.of(1.0, 1.5), ConfigLoader.load(null, List.of("evaluate.scales=[1.0, 1.5]")).evaluate()
+                .forLayout("ade20k", 512).scales());
+    }
 }

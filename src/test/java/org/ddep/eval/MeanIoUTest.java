@@ -41,4 +41,39 @@ class MeanIoUTest {
         assertEquals(MeanIoU.of(whole).pixelAccuracy(), MeanIoU.of(merged).pixelAccuracy());
         assertEquals(2, merged.images());
     }
+
+    @Test
+    void classesAbsentFromTruthAndPredictionAreLeftOutOfTheMeanButPredictedOnlyClassesCount() {
+        // Two images, 5 classes. Class 3 is never true but predicted once (IoU 0, counted);
+        // class 4 appears nowhere (excluded); an all-ignore image adds no pixels.
+        // image 1 truth 0 0 1 1, predicted 0 3 1 1; image 2 truth 2 2 255 1, predicted 2 1 0 1
+        ConfusionMatrix m = new ConfusionMatrix(5)
+                .add(new int[]{0, 0, 1, 1}, new int[]{0, 3, 1, 1})
+                .add(new int[]{2, 2, 255, 1}, new int[]{2, 1, 0, 1})
+                .add(new int[]{255, 255, 255}, new int[]{4, 4, 4});
+        MeanIoU r = MeanIoU.of(m);
+        assertEquals(1 / 2.0, r.perClassIou().get(0), 1e-12);   // tp 1, fn 1 (predicted 3)
+        assertEquals(3 / 4.0, r.perClassIou().get(1), 1e-12);   // tp 3, fp 1 (a true 2)
+        assertEquals(1 / 2.0, r.perClassIou().get(2), 1e-12);   // tp 1, fn 1
+        assertEquals(0.0, r.perClassIou().get(3), 1e-12);       // fp 1 only
+        assertTrue(r.perClassIou().get(4).isNaN());
+        assertEquals((0.5 + 0.75 + 0.5 + 0.0) / 4, r.miou(), 1e-12);
+        assertEquals(5 / 7.0, r.pixelAccuracy(), 1e-12);
+        assertEquals(7, r.pixels());
+        assertEquals(3, r.images());
+    }
+
+    @Test
+    void aPredictionOutsideTheClassesIsAnError() {
+        ConfusionMatrix m = new ConfusionMatrix(3);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> m.add(new int[]{0, 1}, new int[]{0, 3}));
+        assertTrue(e.getMessage().contains("predicted class 3"), e.getMessage());
+        assertThrows(() -> m.add(new int[]{7}, new int[]{0}), "true label 7");
+    }
+
+    private static void assertThrows(org.junit.jupiter.api.function.Executable ex, String message) {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, ex);
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
 }

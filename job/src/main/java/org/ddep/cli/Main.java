@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
-        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class})
+        subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class,
+                SweepCommand.class, PredictCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 public record DdepConfig(long seed, List<String> stages, SparkSettings spark, DataSettings data, PrepSettings prep,
                          DemoSettings demo, ModelSpec model, TrainSettings train, StageSchedule encoder,
                          StageSchedule decoder, NoiseSpec noise, FinetuneSettings finetune, EvalSettings evaluate,
-                         int reportSamples, Config resolved) {
+                         int reportSamples, Config resolved, SweepSettings sweep) {
 
     public static final String PREP = "prep";
     public static final String PRETRAIN_ENCODER = "pretrain-encoder";
@@ -55,9 +55,25 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
             throw ConfigError.of("ddep.pretrain-decoder.noise.gamma", "random",
                     "fixed, unless noise.kind = scaled-additive (a random gamma is the DDPM-style variant of it)");
         }
+        EvalSettings evaluate = EvalSettings.from(root);
+        evaluate.validate(model);
         return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
                 PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
-                finetune, EvalSettings.from(root), new Section(root, "ddep.report").intIn("samples", 1, 64), root);
+                finetune, evaluate, new Section(root, "ddep.report").intIn("samples", 1, 64), root,
+                SweepSettings.from(root));
+    }
+
+    /** This config with another denoising objective (the sigma sweep's pretraining runs). */
+    public DdepConfig withNoise(NoiseSpec n) {
+        return new DdepConfig(seed, stages, spark, data, prep, demo, model, train, encoder, decoder, n, finetune, evaluate,
+                reportSamples, resolved, sweep);
+    }
+
+    /** This config reading its shards from {@code root} (a sweep's sub-run reads the run's shards). */
+    public DdepConfig withShards(String root) {
+        return new DdepConfig(seed, stages, spark, new DataSettings(root, data.pretrainDataset(),
+                data.segmentationDataset(), data.trainSplit(), data.evalSplit()), prep, demo, model, train, encoder,
+                decoder, noise, finetune, evaluate, reportSamples, resolved, sweep);
     }
 
     /** {@code ddep.pretrain-encoder.import-from}: an R50+ViT-B/16 {@code .npz} to import instead of training, or "". */

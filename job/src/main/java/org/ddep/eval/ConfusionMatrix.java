@@ -32,7 +32,11 @@ public final class ConfusionMatrix implements Serializable {
             if (t < 0 || t >= classes) {
                 throw new IllegalArgumentException("true label " + t + " outside [0, " + classes + ") and not ignore");
             }
-            counts[t * classes + predicted[i]]++;
+            int q = predicted[i];
+            if (q < 0 || q >= classes) {
+                throw new IllegalArgumentException("predicted class " + q + " outside [0, " + classes + ")");
+            }
+            counts[t * classes + q]++;
         }
         images++;
         return this;

@@ -26,7 +26,12 @@ public final class Grid {
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int c = 0; c < columns.size(); c++) {
+            // A title wider than its column is set smaller rather than running into the next one.
+            for (int size = 12; size > 7 && g.getFontMetrics().stringWidth(columns.get(c)) > cell - 2; size--) {
+                g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, size - 1));
+            }
             g.drawString(columns.get(c), gap + c * (cell + gap) + 2, 15);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         }
         for (int r = 0; r < rows.size(); r++) {
             for (int c = 0; c < rows.get(r).size(); c++) {

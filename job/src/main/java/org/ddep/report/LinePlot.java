@@ -40,7 +40,7 @@ public final class LinePlot {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, width, height);
-        int left = 70;
+        int left = 80;
         int right = 20;
         int top = 35;
         int bottom = 50;
@@ -87,10 +87,21 @@ public final class LinePlot {
             g.setColor(new Color(0xdddddd));
             g.drawLine(left + 1, py, left + pw - 1, py);
             g.setColor(Color.BLACK);
-            g.drawString(fmt(yv), 5, py + 4);
-            double xv = x0 + (x1 - x0) * k / 4;
-            int px = left + (int) Math.round(pw * k / 4.0);
-            g.drawString(fmt(logX ? Math.pow(10, xv) : xv), px - 12, top + ph + 16);
+            g.drawString(fmt(yv), 24, py + 4);
+            if (!logX) {
+                double xv = x0 + (x1 - x0) * k / 4;
+                int px = left + (int) Math.round(pw * k / 4.0);
+                g.drawString(fmt(xv), px - 12, top + ph + 16);
+            }
+        }
+        if (logX) {
+            // A log axis is labelled at the data's own x values (a sweep's fractions or noise levels).
+            java.util.TreeSet<Double> xs = new java.util.TreeSet<>();
+            series.forEach(s -> java.util.Arrays.stream(s.x()).forEach(xs::add));
+            for (double xv : xs) {
+                int px = left + (int) Math.round((tx(xv) - x0) / (x1 - x0) * pw);
+                g.drawString(fmt(xv), px - 12, top + ph + 16);
+            }
         }
         g.drawString(xLabel, left + pw / 2 - 20, height - 12);
         g.rotate(-Math.PI / 2);
@@ -117,8 +128,9 @@ public final class LinePlot {
                 px = cx;
                 py = cy;
             }
-            g.fillRect(left + pw - 170, top + 10 + si * 16, 12, 4);
-            g.drawString(s.name(), left + pw - 152, top + 16 + si * 16);
+            int legend = 30 + series.stream().mapToInt(x -> g.getFontMetrics().stringWidth(x.name())).max().orElse(0);
+            g.fillRect(left + pw - legend, top + 10 + si * 16, 12, 4);
+            g.drawString(s.name(), left + pw - legend + 18, top + 16 + si * 16);
         }
         g.dispose();
         return img;

@@ -4,7 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 
 /** Masks as colour pictures: the manifest's class colours, or a fixed palette; ignore is black. */
-public final class Palette {
+public final class Palette implements java.io.Serializable {
     private final int[] colours;
 
     public Palette(List<String> classNames, java.util.Map<String, String> named) {

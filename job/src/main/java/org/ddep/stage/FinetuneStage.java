@@ -1,5 +1,7 @@
 package org.ddep.stage;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.FinetuneSettings;
 import org.ddep.config.StageSchedule;
@@ -21,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FinetuneStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
+    /** A column added while repeating a small fraction's rows, dropped again. */
+    private static final String COPY = "_copy";
 
     @Override
     public String name() {
@@ -46,26 +50,55 @@ public final class FinetuneStage implements Stage {
     }
 
     private void runOne(StageContext ctx, FinetuneRun r, String dir) throws Exception {
+        fineTune(ctx, ctx.run(), r, dir, ctx.config().finetune().schedule(), 0);
+    }
+
+    /**
+     * Fine-tunes one run into {@code dir}, starting from the pretrained models in {@code pretrained}.
+     * Labelled images fewer than one averaging round (global batch x averaging frequency) are repeated
+     * until they fill one, each copy with its own crop and flip: otherwise DL4J's workers would fit
+     * fewer minibatches than the schedule counts and the cosine decay would stop short.
+     *
+     * @param examples when positive, the run's length in training examples (a sweep's fixed budget):
+     *                 the epochs are chosen to see about that many; 0 = {@code s.epochs()}
+     */
+    static void fineTune(StageContext ctx, RunDir pretrained, FinetuneRun r, String dir, StageSchedule s, long examples)
+            throws Exception {
         DdepConfig c = ctx.config();
-        StageSchedule s = c.finetune().schedule();
         String dataset = c.data().segmentationDataset();
         Manifest manifest = ctx.shards().manifest(dataset);
         // The baseline takes only the encoder of stage 1; DDeP takes encoder and decoder of stage 2.
         boolean ddep = r.variant().equals(FinetuneSettings.DDEP);
-        ComputationGraph pre = Models.load(ctx.files(), ctx.run().stage(ddep ? DdepConfig.PRETRAIN_DECODER
-                : DdepConfig.PRETRAIN_ENCODER), name());
+        ComputationGraph pre = Models.load(ctx.files(), pretrained.stage(ddep ? DdepConfig.PRETRAIN_DECODER
+                : DdepConfig.PRETRAIN_ENCODER), DdepConfig.FINETUNE);
         String[] parts = ddep ? new String[]{Parts.ENCODER, Parts.DECODER} : new String[]{Parts.ENCODER};
-        LOG.info("{} {}: {} of the labels of {} split {}, initialised from {}", name(), r.id(), r.fraction(), dataset,
-                c.data().trainSplit(), String.join("+", parts));
-        Training.fit(ctx, name() + " " + r.id(), dir, ctx.shards().labelled(dataset, c.data().trainSplit(), r.fraction()),
+        Dataset<Row> labelled = ctx.shards().labelled(dataset, c.data().trainSplit(), r.fraction());
+        long n = labelled.count();
+        long round = (long) s.globalBatch() * c.train().averagingFrequency();
+        int copies = n == 0 ? 1 : (int) Math.max(1, (round + n - 1) / n);
+        if (copies > 1) {
+            labelled = labelled.crossJoin(ctx.spark().range(copies).withColumnRenamed("id", COPY)).drop(COPY);
+        }
+        StageSchedule run = s;
+        if (examples > 0 && n > 0) {
+            long perEpoch = Math.max(1, n * copies / round) * round;
+            int epochs = (int) Math.max(1, (examples + perEpoch - 1) / perEpoch);
+            run = new StageSchedule(s.stage(), epochs, s.globalBatch(), s.learningRate(), s.imageSize(), s.flip());
+        }
+        LOG.info("{} {}: {} of the labels of {} split {} ({} images{}), {} epochs, initialised from {}", DdepConfig.FINETUNE,
+                r.id(), r.fraction(), dataset, c.data().trainSplit(), n,
+                copies > 1 ? ", each repeated " + copies + "x to fill an averaging round of " + round : "",
+                run.epochs(), String.join("+", parts));
+        Training.fit(ctx, DdepConfig.FINETUNE + " " + r.id(), dir, labelled,
                 dataset + " split " + c.data().trainSplit() + " has no labelled rows with label_key < " + r.fraction(),
-                s, true,
+                run, true,
                 plan -> {
                     ComputationGraph net = ModelFactory.create(c.model(), Head.segment(manifest.numClasses()),
                             plan.schedule(), c.seed());
                     Weights.copyByPrefix(pre, net, parts);
                     return net;
                 },
-                EpochData.segmentation(s.imageSize(), s.flip(), manifest.numClasses()), (e, m) -> { });
+                EpochData.segmentation(run.imageSize(), run.flip(), manifest.numClasses()), (e, m) -> { });
     }
+
 }

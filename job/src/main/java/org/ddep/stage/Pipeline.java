@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -49,20 +50,35 @@ public final class Pipeline {
         return ctx;
     }
 
+    /** Keys that do not change what {@code run} computes: a sweep pins its own settings ({@link Sweep}). */
+    static final Set<String> RUN_FREE = Set.of("sweep");
+
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {
+        pinConfig(RUN_FREE);
+    }
+
+    /** Like {@link #pinConfig()}, comparing all keys but those under {@code free}. */
+    void pinConfig(Set<String> free) throws IOException {
         RunDir run = ctx.run();
         String rendered = ctx.config().render();
         if (run.files().exists(run.configFile())) {
             String before = run.files().readString(run.configFile());
             DdepConfig earlier = ConfigLoader.parse(before, run.configFile());
-            if (!earlier.redacted().equals(ctx.config().redacted())) {
+            if (!without(earlier.redacted(), free).equals(without(ctx.config().redacted(), free))) {
                 throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
                         + run.configFile() + "); resume it with the same config, or choose another --run-dir");
             }
             return;
         }
         run.files().writeString(run.configFile(), rendered);
+    }
+
+    private static com.typesafe.config.Config without(com.typesafe.config.Config c, Set<String> paths) {
+        for (String p : paths) {
+            c = c.withoutPath(p);
+        }
+        return c;
     }
 
     public void runAll() throws Exception {

@@ -67,10 +67,17 @@ public final class ReportStage implements Stage {
             row.put("miou", metrics.get("miou"));
             row.put("pixel_accuracy", metrics.get("pixel_accuracy"));
             summary.add(row);
-            md.append(String.format("| %s | %s | %.4f | %.4f |%n", r.variant(), r.fraction(),
-                    ((Number) metrics.get("miou")).doubleValue(), ((Number) metrics.get("pixel_accuracy")).doubleValue()));
+            md.append(String.format("| %s | %s | %s | %s |%n", r.variant(), r.fraction(), figure(metrics.get("miou")),
+                    figure(metrics.get("pixel_accuracy"))));
+        }
+        if (summary.isEmpty()) {
+            md.append("| (none evaluated: run `evaluate`; a sweep's results follow below) | | | |\n");
         }
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
+
+        ReportSections.perClass(ctx, md);
+        ReportSections.sweeps(ctx, md);
+        ReportSections.data(ctx, md);
 
         md.append("\n## Training\n\n");
         for (String stage : List.of(DdepConfig.PRETRAIN_ENCODER, DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE)) {
@@ -88,6 +95,16 @@ public final class ReportStage implements Stage {
                 md.append("![").append(stage).append(" loss](loss-").append(stage).append(".png)\n\n");
             }
         }
+        LinePlot sweepLoss = new LinePlot("sweep fine-tuning: loss per averaging round", "iteration", "loss", false);
+        int sweepLines = 0;
+        for (FinetuneRun r : ReportSections.sweepRuns(ctx)) {
+            sweepLines += addCurve(files, sweepLoss, r.id(), HadoopFiles.join(r.dir(new RunDir(ctx.run().path(Sweep.DIR),
+                    files), DdepConfig.FINETUNE), "metrics.jsonl"));
+        }
+        if (sweepLines > 0) {
+            writePng(files, HadoopFiles.join(dir, "loss-sweep-finetune.png"), sweepLoss.render(720, 400));
+            md.append("![sweep fine-tune loss](loss-sweep-finetune.png)\n\n");
+        }
 
         if (ctx.run().done(ctx.run().stage(DdepConfig.PRETRAIN_DECODER))) {
             writePng(files, HadoopFiles.join(dir, "denoising.png"), denoisingGrid(ctx));
@@ -95,11 +112,29 @@ public final class ReportStage implements Stage {
                     + "predicted noise, denoised estimate.\n\n![denoising](denoising.png)\n\n");
         }
         if (!summary.isEmpty()) {
-            writePng(files, HadoopFiles.join(dir, "predictions.png"), predictionGrid(ctx));
+            double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            List<FinetuneRun> runs = new ArrayList<>();
+            for (String v : c.finetune().variants()) {
+                runs.add(new FinetuneRun(v, fraction));
+            }
+            writePng(files, HadoopFiles.join(dir, "predictions.png"), predictionGrid(ctx, ctx.run(), runs));
             md.append("## Predictions (held-out images)\n\nColumns: image, true mask (black = ignore), then each "
-                    + "fine-tuned variant at the smallest label fraction.\n\n![predictions](predictions.png)\n");
+                    + "fine-tuned variant at the smallest label fraction.\n\n![predictions](predictions.png)\n\n");
+        }
+        List<FinetuneRun> swept = sweptRuns(ctx);
+        if (!swept.isEmpty()) {
+            writePng(files, HadoopFiles.join(dir, "sweep-predictions.png"),
+                    predictionGrid(ctx, new RunDir(ctx.run().path(Sweep.DIR), files), swept));
+            md.append("## Predictions of the label-efficiency sweep\n\nColumns: image, true mask, then both "
+                    + "initialisations at the smallest and the largest label fraction of the sweep.\n\n"
+                    + "![sweep predictions](sweep-predictions.png)\n");
         }
         files.writeString(HadoopFiles.join(dir, "index.md"), md.toString());
+    }
+
+    /** A metric as four decimals; empty when undefined (no labelled pixel). */
+    static String figure(Object v) {
+        return v == null ? "" : String.format("%.4f", ((Number) v).doubleValue());
     }
 
     private static int addCurve(HadoopFiles files, LinePlot plot, String name, String uri) throws IOException {
@@ -156,18 +191,18 @@ public final class ReportStage implements Stage {
         return out;
     }
 
-    private static BufferedImage predictionGrid(StageContext ctx) throws IOException {
+    private static BufferedImage predictionGrid(StageContext ctx, RunDir models, List<FinetuneRun> runs)
+            throws IOException {
         DdepConfig c = ctx.config();
         String dataset = c.data().segmentationDataset();
         Manifest manifest = ctx.shards().manifest(dataset);
         Palette palette = new Palette(manifest.classNames(), manifest.classColours());
-        double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        var protocol = c.evaluate().forLayout(manifest.layout(), c.finetune().schedule().imageSize());
         List<String> columns = new ArrayList<>(List.of("image", "true mask"));
-        List<Segmenter> models = new ArrayList<>();
-        for (String v : c.finetune().variants()) {
-            FinetuneRun r = new FinetuneRun(v, fraction);
-            models.add(new Segmenter(Models.load(ctx.files(), r.dir(ctx.run(), DdepConfig.FINETUNE), "report"),
-                    c.model().inputDivisor(), c.evaluate().flip()));
+        List<Segmenter> segmenters = new ArrayList<>();
+        for (FinetuneRun r : runs) {
+            segmenters.add(new Segmenter(Models.load(ctx.files(), r.dir(models, DdepConfig.FINETUNE), "report"),
+                    c.model().inputDivisor(), protocol));
             columns.add(r.id());
         }
         List<List<BufferedImage>> rows = new ArrayList<>();
@@ -176,12 +211,27 @@ public final class ReportStage implements Stage {
             List<BufferedImage> row = new ArrayList<>();
             row.add(ImageTensors.toImage(s.chw(), s.height(), s.width()));
             row.add(palette.render(s.mask(), s.height(), s.width()));
-            for (Segmenter m : models) {
+            for (Segmenter m : segmenters) {
                 row.add(palette.render(m.predict(s), s.height(), s.width()));
             }
             rows.add(row);
         }
         return Grid.of(columns, rows, 128);
+    }
+
+    /** Both variants at the smallest and largest fraction of the label-efficiency sweep, where fine-tuned. */
+    private static List<FinetuneRun> sweptRuns(StageContext ctx) throws IOException {
+        List<FinetuneRun> all = ReportSections.sweepRuns(ctx);
+        double lo = all.get(0).fraction();
+        double hi = all.get(all.size() - 1).fraction();
+        RunDir sweep = new RunDir(ctx.run().path(Sweep.DIR), ctx.files());
+        List<FinetuneRun> out = new ArrayList<>();
+        for (FinetuneRun r : all) {
+            if ((r.fraction() == lo || r.fraction() == hi) && ctx.run().done(r.dir(sweep, DdepConfig.FINETUNE))) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     static void writePng(HadoopFiles files, String uri, BufferedImage img) throws IOException {

@@ -1,0 +1,26 @@
+package org.ddep.config;
+
+import com.typesafe.config.Config;
+
+import java.util.List;
+
+/**
+ * {@code ddep.sweep}: the label-efficiency experiment (mIoU against the fraction of labels, DDeP
+ * against the supervised-encoder-only baseline) and the noise-level sweep (PAPER.md "Findings to
+ * reproduce").
+ *
+ * @param finetuneExamples training examples every sweep fine-tune run sees in all, so that every
+ *                         fraction gets the same number of optimiser steps; 0 = {@code finetune.epochs}
+ *                         epochs of each fraction's labelled images
+ */
+public record SweepSettings(List<Double> fractions, List<Double> sigmas, double sigmaFraction, long finetuneExamples) {
+    static SweepSettings from(Config root) {
+        Section s = new Section(root, "ddep.sweep");
+        long examples = s.longValue("finetune-examples");
+        if (examples < 0) {
+            throw ConfigError.of(s.key("finetune-examples"), examples, "0 (finetune.epochs) or a number of examples");
+        }
+        return new SweepSettings(s.doubleList("fractions", 0, 1), s.doubleList("sigmas", 0, 100),
+                s.doubleIn("sigma-fraction", 0, 1, false), examples);
+    }
+}
