@@ -21,6 +21,7 @@ import static org.apache.spark.sql.functions.col;
 /** Evaluates every fine-tuned model on the held-out split: {@code evaluate/<run>/metrics.json}. */
 public final class EvaluateStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
+    static final String METRICS = "metrics.json";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override
@@ -63,7 +64,7 @@ public final class EvaluateStage implements Stage {
             out.put("pixels", iou.pixels());
             out.put("miou_convention", "mean over classes with a non-empty union of truth and prediction");
             out.put("flip_tta", c.evaluate().flip());
-            ctx.files().writeString(HadoopFiles.join(r.dir(ctx.run(), name()), "metrics.json"),
+            ctx.files().writeString(HadoopFiles.join(r.dir(ctx.run(), name()), METRICS),
                     JSON.writeValueAsString(out));
             LOG.info("{} {}: mIoU {} pixel accuracy {} on {} images", name(), r.id(),
                     String.format("%.4f", iou.miou()), String.format("%.4f", iou.pixelAccuracy()), iou.images());
