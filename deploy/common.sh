@@ -97,6 +97,8 @@ ddep_common_conf() {
     # A lost executor is replaced and its tasks retried; the stage resumes from its checkpoint otherwise.
     "spark.task.maxFailures=8"
     "spark.dynamicAllocation.enabled=false"
+    # ND4J's CPU threads (OpenMP) default to every core of the machine: one per core of the executor.
+    "spark.executorEnv.OMP_NUM_THREADS=$DDEP_EXECUTOR_CORES"
   )
   if [ "$DDEP_GPU" = 1 ]; then
     DDEP_CONF+=(

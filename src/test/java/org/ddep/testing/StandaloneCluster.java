@@ -33,6 +33,10 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     public static StandaloneCluster start(Path dir, int workers) throws Exception {
+        return start(dir, workers, 1);
+    }
+
+    public static StandaloneCluster start(Path dir, int workers, int coresPerWorker) throws Exception {
         SparkDistribution spark = SparkDistribution.create(dir);
         int port = freePort();
         Process master = spark.java(List.of("-Xmx256m"), "org.apache.spark.deploy.master.Master",
@@ -42,7 +46,7 @@ public final class StandaloneCluster implements AutoCloseable {
         try {
             c.awaitLog("master.log", "I have been elected leader", 1);
             for (int i = 0; i < workers; i++) {
-                c.addWorker();
+                c.addWorker(coresPerWorker);
             }
             c.awaitLog("master.log", "Registering worker", workers);
         } catch (Exception e) {
@@ -52,11 +56,11 @@ public final class StandaloneCluster implements AutoCloseable {
         return c;
     }
 
-    private void addWorker() throws IOException {
+    private void addWorker(int cores) throws IOException {
         int i = workers.size() + 1;
         Path work = Files.createDirectories(dir.resolve("worker-" + i));
         workers.add(spark.java(List.of("-Xmx256m"), "org.apache.spark.deploy.worker.Worker",
-                        List.of("--host", "127.0.0.1", "--cores", "1", "--memory", WORKER_MEMORY,
+                        List.of("--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", WORKER_MEMORY,
                                 "--work-dir", work.toString(), "--webui-port", String.valueOf(freePort()), masterUrl()))
                 .redirectOutput(dir.resolve("worker-" + i + ".log").toFile()).start());
     }
@@ -74,9 +78,17 @@ public final class StandaloneCluster implements AutoCloseable {
         return Files.createDirectories(dir.resolve("event-logs"));
     }
 
-    /** Settings of an application on this cluster: one executor per worker, event logs on. */
+    /** Settings of an application on this cluster: one executor per worker, Kryo as deploy/ sets it, event logs on. */
     public Map<String, String> conf() throws IOException {
-        return Map.of("spark.executor.memory", EXECUTOR_MEMORY, "spark.executor.cores", "1",
+        return conf(1);
+    }
+
+    /** The same with {@code cores} per executor, and as many ND4J threads. */
+    public Map<String, String> conf(int cores) throws IOException {
+        return Map.of("spark.executor.memory", EXECUTOR_MEMORY, "spark.executor.cores", String.valueOf(cores),
+                "spark.executorEnv.OMP_NUM_THREADS", String.valueOf(cores),
+                "spark.serializer", "org.apache.spark.serializer.KryoSerializer",
+                "spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator",
                 "spark.eventLog.enabled", "true", "spark.eventLog.dir", eventLogs().toUri().toString());
     }
 

@@ -96,13 +96,13 @@ public final class Pipeline {
         if (!PER_FRACTION.contains(name)) {
             throw new ConfigError("--label-fraction applies to " + PER_FRACTION + ", not to " + name);
         }
+        DdepConfig one = ctx.config().withLabelFraction(labelFraction);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
             LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
             return;
         }
-        run(stage(name), name + " (label fraction " + labelFraction + ")",
-                ctx.with(ctx.config().withLabelFraction(labelFraction)));
+        run(stage(name), name + " (label fraction " + labelFraction + ")", ctx.with(one));
         if (complete(name)) {
             ctx.run().markDone(dir);
         }
