@@ -82,10 +82,9 @@ public final class ClusterBenchmark {
             throws Exception {
         HadoopFiles files = new HadoopFiles(LocalSpark.get().sparkContext().hadoopConfiguration());
         Path stage = run.resolve(DdepConfig.PRETRAIN_DECODER);
-        List<Map<String, Object>> rounds = MetricsLog.read(files, stage.resolve("metrics.jsonl").toUri().toString());
         double seconds = 0;
         double examples = 0;
-        for (Map<String, Object> m : rounds) {
+        for (Map<String, Object> m : MetricsLog.read(files, stage.resolve("metrics.jsonl").toUri().toString())) {
             if (((Number) m.get("epoch")).intValue() > 1) {
                 double s = ((Number) m.get("round_s")).doubleValue();
                 seconds += s;
@@ -94,21 +93,30 @@ public final class ClusterBenchmark {
         }
         Map<?, ?> stats = new ObjectMapper().readValue(stage.resolve("averaging-stats.json").toFile(), Map.class);
         EventLog events = EventLog.readAll(cluster.eventLogs()).get(0);
-        long fitMs = ms(stats, "ParameterAveragingMasterFitTimesMs");
-        long workerFit = ms(stats, "ParameterAveragingWorkerFitTimesMs");
-        long broadcast = ms(stats, "ParameterAveragingMasterBroadcastCreateTimeMs")
-                + ms(stats, "ParameterAveragingWorkerBroadcastGetValueTimeMs");
-        long init = ms(stats, "ParameterAveragingWorkerInitTimeMs");
+        // DL4J's stats (AveragingStats): the driver's view of every round, and the workers' summed.
+        long total = ms(stats, "ParameterAveragingMasterFitTimesMs");
+        long rounds = ms(stats, "ParameterAveragingMasterMapPartitionsTimesMs");
         long aggregate = ms(stats, "ParameterAveragingMasterAggregateTimesMs");
-        long process = ms(stats, "ParameterAveragingMasterProcessParamsUpdaterTimesMs");
+        long inTasks = ms(stats, "WorkerFlatMapTotalTimeMs") / workers;
+        long compute = ms(stats, "WorkerFlatMapProcessMiniBatchTimesMs") / workers;
+        long modelInit = ms(stats, "WorkerFlatMapGetInitialModelTimeMs") / workers;
+        long broadcast = ms(stats, "ParameterAveragingMasterBroadcastCreateTimesMs")
+                + ms(stats, "ParameterAveragingWorkerBroadcastGetValueTimeMs") / workers;
         System.out.printf(java.util.Locale.ROOT, "{\"workers\":%d,\"cores_per_worker\":%d,\"batch_per_worker\":%d,"
-                        + "\"averaging_frequency\":%d,\"rounds\":%d,\"examples_per_s\":%.1f,\"driver_round_ms\":%d,"
-                        + "\"worker_fit_ms_per_worker\":%d,\"broadcast_ms\":%d,\"worker_model_init_ms\":%d,"
-                        + "\"tree_aggregate_ms\":%d,\"driver_update_ms\":%d,\"tree_aggregate_stage_ms\":%d,"
-                        + "\"averaging_share\":%.3f,\"stats_keys\":%s}%n",
-                workers, cores, perWorker, frequency, rounds.size(), examples / seconds, fitMs, workerFit / workers,
-                broadcast, init, aggregate, process, events.stageMillis("treeAggregate at ParameterAveragingTrainingMaster"),
-                1.0 - (workerFit / (double) workers) / fitMs, new ObjectMapper().writeValueAsString(stats.keySet()));
+                        + "\"averaging_frequency\":%d,\"rounds\":%d,\"examples_per_s_after_epoch_1\":%.1f,"
+                        + "\"fit_s\":%.1f,\"share_minibatch_compute\":%.3f,\"share_tree_aggregate_outside_workers\":%.3f,"
+                        + "\"share_broadcast\":%.3f,\"share_worker_model_init\":%.3f,\"share_split_repartition\":%.3f,"
+                        + "\"share_epoch_count\":%.3f,\"tree_aggregate_stages_s\":%.1f}%n",
+                workers, cores, perWorker, frequency, rounds(stats), examples / seconds, total / 1e3,
+                compute / (double) total, (aggregate - inTasks) / (double) total, broadcast / (double) total,
+                modelInit / (double) total, (rounds - aggregate) / (double) total,
+                ms(stats, "ParameterAveragingMasterCountRddSizeTimesMs") / (double) total,
+                events.stageMillis("treeAggregate at ParameterAveragingTrainingMaster") / 1e3);
+    }
+
+    private static long rounds(Map<?, ?> stats) {
+        Object v = stats.get("ParameterAveragingMasterAggregateTimesMs");
+        return v == null ? 0 : ((Number) ((Map<?, ?>) v).get("count")).longValue();
     }
 
     private static long ms(Map<?, ?> stats, String key) {
