@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.ddep.config.DdepConfig;
 import org.ddep.data.HadoopFiles;
 import org.ddep.model.ModelFiles;
+import org.ddep.testing.Processes;
 import org.ddep.testing.S3Server;
 import org.ddep.testing.SparkDistribution;
 import org.ddep.testing.TinyRun;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,7 +49,7 @@ class S3RunDirIT {
             args.addAll(List.of("--set", "finetune.variants=[ddep]", "--set", "pretrain-decoder.epochs=1"));
             Path log = dir.resolve("submit.log");
             Process p = spark.submit("local[2]", Map.of(), args).redirectOutput(log.toFile()).start();
-            assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the run did not finish");
+            assertTrue(Processes.finishes(p, 5), "the run did not finish");
             String out = Files.readString(log);
             assertEquals(0, p.exitValue(), out);
             assertTrue(out.contains("ddep demo: report at " + RUN + "/report/index.md"), out);

@@ -5,6 +5,7 @@ import org.ddep.config.DdepConfig;
 import org.ddep.data.HadoopFiles;
 import org.ddep.model.ModelFiles;
 import org.ddep.testing.EventLog;
+import org.ddep.testing.Processes;
 import org.ddep.testing.StandaloneCluster;
 import org.ddep.testing.TinyRun;
 import org.ddep.train.MetricsLog;
@@ -96,7 +97,7 @@ class StandaloneClusterIT {
         assertEquals(2, executors.size(), "one executor per worker expected: " + executors);
         long killedAt = System.nanoTime();
         executors.get(0).destroyForcibly();
-        assertTrue(driver.waitFor(6, TimeUnit.MINUTES), "the run did not finish after an executor was killed");
+        assertTrue(Processes.finishes(driver, 6), "the run did not finish after an executor was killed");
         assertEquals(0, driver.exitValue(), log("a.log"));
 
         assertFinished(run);
@@ -129,7 +130,7 @@ class StandaloneClusterIT {
         assertTrue(epochsAtKill < DECODER_EPOCHS);
 
         Process second = submit(run, "b2.log");
-        assertTrue(second.waitFor(6, TimeUnit.MINUTES), "re-run did not finish");
+        assertTrue(Processes.finishes(second, 6), "re-run did not finish");
         String log = log("b2.log");
         assertEquals(0, second.exitValue(), log);
         assertTrue(log.contains("stage pretrain-encoder: finished earlier"), log);
@@ -181,6 +182,10 @@ class StandaloneClusterIT {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         while (!(Files.exists(file) && Files.size(file) > 0) && driver.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(50);
+        }
+        if (!Files.exists(file)) {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
         }
         assertTrue(Files.exists(file), file + " never appeared; driver log: " + log(logName));
     }
