@@ -1,6 +1,7 @@
 package org.ddep.stage;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ddep.config.ConfigError;
 import org.ddep.config.DdepConfig;
 import org.ddep.data.HadoopFiles;
 import org.ddep.model.Parts;
@@ -25,6 +26,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The whole pipeline in Spark local mode with two parameter-averaging workers, on generated data. */
@@ -64,6 +66,23 @@ class PipelineEndToEndTest {
         assertTrue(Files.readString(dir.resolve("config.conf")).contains("demo-seg"));
         String metrics = Files.readString(dir.resolve("pretrain-decoder").resolve("metrics.jsonl"));
         assertTrue(metrics.contains("\"examples_per_s\"") && metrics.contains("\"lr\"") && metrics.contains("\"eta_s\""));
+    }
+
+    @Test
+    void oneLabelFractionRunsAloneAndCompletesItsStage() throws Exception {
+        // What an Airflow task per fraction does: evaluate only f=0.5, after its results were lost.
+        Path evaluate = dir.resolve(DdepConfig.EVALUATE);
+        Files.delete(evaluate.resolve("_SUCCESS"));
+        Files.delete(evaluate.resolve("ddep-f0.5").resolve("metrics.json"));
+        pipeline.runStage(DdepConfig.EVALUATE, 0.5, false);
+        assertTrue(Files.exists(evaluate.resolve("ddep-f0.5").resolve("metrics.json")));
+        assertTrue(Files.exists(evaluate.resolve("_SUCCESS")), "every fraction evaluated: the stage is done");
+        // Fine-tuning of a finished fraction is skipped, not repeated.
+        long before = Files.getLastModifiedTime(dir.resolve("finetune/ddep-f0.5/model.zip")).toMillis();
+        pipeline.runStage(DdepConfig.FINETUNE, 0.5, false);
+        assertEquals(before, Files.getLastModifiedTime(dir.resolve("finetune/ddep-f0.5/model.zip")).toMillis());
+        assertThrows(ConfigError.class, () -> pipeline.runStage(DdepConfig.EVALUATE, 0.3, false));
+        assertThrows(ConfigError.class, () -> pipeline.runStage(DdepConfig.PRETRAIN_DECODER, 0.5, false));
     }
 
     @Test

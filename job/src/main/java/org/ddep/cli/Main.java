@@ -40,6 +40,11 @@ public final class Main {
     }
 
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The whole command line: {@code run}, {@code demo}, {@code model-summary} and one command per stage. */
+    public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         for (String stage : DdepConfig.STAGES) {
             CommandLine sub = new CommandLine(stage.equals(DdepConfig.PREP) ? new PrepCommand() : new StageCommand(stage));
@@ -55,7 +60,7 @@ public final class Main {
             e.printStackTrace(cmd.getErr());
             return 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     /** Options every command shares. */
@@ -267,15 +272,29 @@ public final class Main {
         @Option(names = "--force", description = "Run even if the stage finished earlier.")
         boolean force;
 
+        @Option(names = "--label-fraction", description = "finetune/evaluate: only this one of finetune.label-fractions.")
+        Double labelFraction;
+
         StageCommand(String stage) {
             this.stage = stage;
         }
 
         @Override
         public Integer call() throws Exception {
-            return common.withPipeline(ConfigLoader.load(common.config, common.overrides), p -> {
+            DdepConfig cfg = ConfigLoader.load(common.config, common.overrides);
+            if (labelFraction != null) {
+                if (!Pipeline.PER_FRACTION.contains(stage)) {
+                    throw new ConfigError("--label-fraction applies to " + Pipeline.PER_FRACTION + ", not to " + stage);
+                }
+                cfg.withLabelFraction(labelFraction);   // a fraction the config does not list fails before Spark
+            }
+            return common.withPipeline(cfg, p -> {
                 p.pinConfig();
-                p.runStage(stage, force);
+                if (labelFraction == null) {
+                    p.runStage(stage, force);
+                } else {
+                    p.runStage(stage, labelFraction, force);
+                }
             });
         }
     }

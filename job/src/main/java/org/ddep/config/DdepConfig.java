@@ -81,6 +81,20 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
         return resolved.getString("ddep.pretrain-encoder.import-from");
     }
 
+    /**
+     * This config restricted to one of its label fractions, for running one fine-tune or evaluation
+     * task alone (one Airflow task per fraction); the run directory still pins the whole config.
+     */
+    public DdepConfig withLabelFraction(double fraction) {
+        if (!finetune.labelFractions().contains(fraction)) {
+            throw ConfigError.of("--label-fraction", fraction, "one of ddep.finetune.label-fractions "
+                    + finetune.labelFractions());
+        }
+        return new DdepConfig(seed, stages, spark, data, prep, demo, model, train, encoder, decoder, noise,
+                new FinetuneSettings(finetune.schedule(), List.of(fraction), finetune.variants()), evaluate,
+                reportSamples, resolved, sweep);
+    }
+
     /** Spark settings whose values are secrets (s3a keys, tokens, passwords): never written or logged. */
     private static final Pattern SECRET = Pattern.compile("(?i)secret|password|token|credential|access\\.key|session\\.key");
 

@@ -3,10 +3,11 @@ package org.ddep.config;
 import com.typesafe.config.Config;
 
 /** {@code ddep.train}: Spark parameter averaging, shared by every training stage. */
-public record TrainSettings(int workers, int averagingFrequency, int prefetchBatches, boolean stopOnNan) {
+public record TrainSettings(int workers, int averagingFrequency, int prefetchBatches, boolean stopOnNan,
+                            boolean collectStats) {
     static TrainSettings from(Config root) {
         Section s = new Section(root, "ddep.train");
         return new TrainSettings(s.intIn("workers", 1, 100_000), s.intIn("averaging-frequency", 1, 100_000),
-                s.intIn("prefetch-batches", 0, 64), s.bool("stop-on-nan"));
+                s.intIn("prefetch-batches", 0, 64), s.bool("stop-on-nan"), s.bool("collect-stats"));
     }
 }

@@ -97,15 +97,53 @@ public final class Pipeline {
             LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
             return;
         }
-        long t0 = System.nanoTime();
-        LOG.info("stage {}: starting", name);
-        ctx.sc().setJobGroup(name, "ddep stage " + name, false);
-        try {
-            stage.run(ctx);
-        } finally {
-            ctx.sc().clearJobGroup();
-        }
+        run(stage, name, ctx);
         ctx.run().markDone(dir);
-        LOG.info("stage {}: done in {} s", name, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** The stages that run once per label fraction ({@code --label-fraction}). */
+    public static final List<String> PER_FRACTION = List.of(DdepConfig.FINETUNE, DdepConfig.EVALUATE);
+
+    /**
+     * Runs {@code finetune} or {@code evaluate} for one label fraction of the config. The stage's
+     * _SUCCESS is written once every fraction's part is there, whichever task finished last.
+     */
+    public void runStage(String name, double labelFraction, boolean force) throws Exception {
+        if (!PER_FRACTION.contains(name)) {
+            throw new ConfigError("--label-fraction applies to " + PER_FRACTION + ", not to " + name);
+        }
+        DdepConfig one = ctx.config().withLabelFraction(labelFraction);
+        String dir = ctx.run().stage(name);
+        if (!force && ctx.run().done(dir)) {
+            LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
+            return;
+        }
+        run(stage(name), name + " (label fraction " + labelFraction + ")", ctx.with(one));
+        if (complete(name)) {
+            ctx.run().markDone(dir);
+        }
+    }
+
+    private boolean complete(String name) throws IOException {
+        for (FinetuneRun r : FinetuneRun.all(ctx.config())) {
+            String part = name.equals(DdepConfig.FINETUNE) ? HadoopFiles.join(r.dir(ctx.run(), name), RunDir.SUCCESS)
+                    : HadoopFiles.join(r.dir(ctx.run(), name), EvaluateStage.METRICS);
+            if (!ctx.files().exists(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void run(Stage stage, String label, StageContext c) throws Exception {
+        long t0 = System.nanoTime();
+        LOG.info("stage {}: starting", label);
+        c.sc().setJobGroup(stage.name(), "ddep stage " + label, false);
+        try {
+            stage.run(c);
+        } finally {
+            c.sc().clearJobGroup();
+        }
+        LOG.info("stage {}: done in {} s", label, String.format("%.1f", (System.nanoTime() - t0) / 1e9));
     }
 }

@@ -15,6 +15,11 @@ public record StageContext(DdepConfig config, RunDir run, SparkSession spark, Li
         return JavaSparkContext.fromSparkContext(spark.sparkContext());
     }
 
+    /** The same run with another (narrower) config: one label fraction of fine-tuning or evaluation. */
+    public StageContext with(DdepConfig narrower) {
+        return new StageContext(narrower, run, spark, extraHooks);
+    }
+
     public HadoopFiles files() {
         return run.files();
     }

@@ -39,7 +39,8 @@ final class Training {
             SparkTrainer.Plan plan = plan(ctx, label, s, n, perPixelLoss ? 1.0 / ((double) s.imageSize() * s.imageSize()) : 1.0);
             ComputationGraph net = init.create(plan);
             long seed = ctx.config().seed();
-            ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks())
+            ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
+                    ctx.config().train().collectStats())
                     .train(net, epoch -> EpochData.of(rows, seed, epoch, fn), afterEpoch);
             Models.save(ctx.files(), dir, trained);
             return trained;

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.ddep.model.ModelFiles;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,8 +33,12 @@ public final class Checkpoints {
     public void save(ComputationGraph net, int epochsDone) throws IOException {
         String name = String.format("epoch-%04d.zip", epochsDone);
         ModelFiles.save(files, HadoopFiles.join(dir, name), net, true);
-        files.writeString(HadoopFiles.join(dir, "state.json"), JSON.writeValueAsString(
-                Map.of("epoch", epochsDone, "iteration", net.getIterationCount(), "file", name)));
+        // Ordered keys: the same checkpoint always writes the same bytes.
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("epoch", epochsDone);
+        state.put("iteration", net.getIterationCount());
+        state.put("file", name);
+        files.writeString(HadoopFiles.join(dir, "state.json"), JSON.writeValueAsString(state));
         files.delete(HadoopFiles.join(dir, String.format("epoch-%04d.zip", epochsDone - KEEP)));
     }
 

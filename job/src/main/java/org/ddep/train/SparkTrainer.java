@@ -89,13 +89,16 @@ public final class SparkTrainer {
     private final String stageDir;
     private final Plan plan;
     private final List<TrainingHook> extraHooks;
+    private final boolean collectStats;
 
-    public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks) {
+    public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
+                        boolean collectStats) {
         this.sc = sc;
         this.files = files;
         this.stageDir = stageDir;
         this.plan = plan;
         this.extraHooks = List.copyOf(extraHooks);
+        this.collectStats = collectStats;
     }
 
     public Checkpoints checkpoints() {
@@ -127,7 +130,8 @@ public final class SparkTrainer {
                 // Direct: no export files under /tmp; the epoch's examples are held serialized.
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(StorageLevel.MEMORY_AND_DISK_SER())
-                .repartionData(Repartition.Always), extraHooks);
+                .repartionData(Repartition.Always)
+                .collectTrainingStats(collectStats), extraHooks);
         SparkComputationGraph spark = new SparkComputationGraph(sc, net, master);
         Progress progress = new Progress(plan, start);
         for (int epoch = start; epoch < plan.epochs(); epoch++) {
@@ -144,6 +148,9 @@ public final class SparkTrainer {
             checkpoints.save(trained, epochNo);
         }
         sc.clearJobGroup();
+        if (collectStats && spark.getSparkTrainingStats() != null) {
+            AveragingStats.write(files, HadoopFiles.join(stageDir, "averaging-stats.json"), spark.getSparkTrainingStats());
+        }
         return spark.getNetwork();
     }
 
