@@ -1,5 +1,6 @@
 package org.ddep.bench;
 
+import org.ddep.testing.Trees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
@@ -57,7 +58,7 @@ public final class ClusterBenchmark {
                 p.runStage(DdepConfig.PRETRAIN_ENCODER, false);
                 Files.move(run, prepared);
             }
-            copy(prepared, run);
+            Trees.copy(prepared, run);
             Files.delete(run.resolve("config.conf"));
             int coresPerWorker = cores / workers;
             try (StandaloneCluster cluster = StandaloneCluster.start(Files.createDirectories(dir.resolve("cluster-" + workers)),
@@ -124,16 +125,4 @@ public final class ClusterBenchmark {
         return v == null ? 0 : ((Number) ((Map<?, ?>) v).get("total_ms")).longValue();
     }
 
-    private static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-    }
 }

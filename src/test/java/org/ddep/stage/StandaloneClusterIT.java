@@ -1,5 +1,6 @@
 package org.ddep.stage;
 
+import org.ddep.testing.Trees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.ddep.config.DdepConfig;
 import org.ddep.data.HadoopFiles;
@@ -89,7 +90,7 @@ class StandaloneClusterIT {
     @Test
     @Order(1)
     void trainingAveragesAcrossTwoExecutorsAndSurvivesTheLossOfOne() throws Exception {
-        Path run = copyOf(base, dir.resolve("run-a"));
+        Path run = Trees.copy(base, dir.resolve("run-a"));
         Path metrics = run.resolve(DdepConfig.PRETRAIN_DECODER).resolve("metrics.jsonl");
         Process driver = submit(run, "a.log");
         awaitFile(driver, metrics, "a.log");
@@ -119,7 +120,7 @@ class StandaloneClusterIT {
     @Test
     @Order(2)
     void killedDriverRerunEndsInTheStateOfTheUninterruptedRun() throws Exception {
-        Path run = copyOf(base, dir.resolve("run-b"));
+        Path run = Trees.copy(base, dir.resolve("run-b"));
         Path stage = run.resolve(DdepConfig.PRETRAIN_DECODER);
         Process first = submit(run, "b1.log");
         awaitFile(first, stage.resolve("checkpoints").resolve("state.json"), "b1.log");
@@ -213,17 +214,4 @@ class StandaloneClusterIT {
         }
     }
 
-    private static Path copyOf(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-        return to;
-    }
 }

@@ -83,21 +83,12 @@ public final class Augment {
         int[] mask = s.mask() == null ? null : new int[h * w];
         int ih = s.height();
         int iw = s.width();
+        BilinearAxis ys = BilinearAxis.of(ih, h);
+        BilinearAxis xs = BilinearAxis.of(iw, w);
         for (int y = 0; y < h; y++) {
-            double fy = Math.max(0, (y + 0.5) * ih / h - 0.5);
-            int y1 = Math.min((int) fy, ih - 1);
-            int y2 = Math.min(y1 + 1, ih - 1);
-            double dy = fy - y1;
             for (int x = 0; x < w; x++) {
-                double fx = Math.max(0, (x + 0.5) * iw / w - 0.5);
-                int x1 = Math.min((int) fx, iw - 1);
-                int x2 = Math.min(x1 + 1, iw - 1);
-                double dx = fx - x1;
                 for (int c = 0; c < 3; c++) {
-                    int b = c * ih * iw;
-                    double v = (1 - dy) * ((1 - dx) * s.chw()[b + y1 * iw + x1] + dx * s.chw()[b + y1 * iw + x2])
-                            + dy * ((1 - dx) * s.chw()[b + y2 * iw + x1] + dx * s.chw()[b + y2 * iw + x2]);
-                    out[c * h * w + y * w + x] = (float) v;
+                    out[c * h * w + y * w + x] = (float) ys.sample(xs, s.chw(), c * ih * iw, iw, y, x);
                 }
                 if (mask != null) {
                     int ny = Math.min(ih - 1, (int) ((y + 0.5) * ih / h));

@@ -1,5 +1,7 @@
 package org.ddep.eval;
 
+import org.ddep.data.BilinearAxis;
+
 import org.ddep.config.EvalSettings;
 import org.ddep.data.Augment;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -188,20 +190,12 @@ public final class Segmenter {
             return p;
         }
         float[][] out = new float[p.length][oh * ow];
+        BilinearAxis ys = BilinearAxis.of(ih, oh);
+        BilinearAxis xs = BilinearAxis.of(iw, ow);
         for (int y = 0; y < oh; y++) {
-            double fy = Math.max(0, (y + 0.5) * ih / oh - 0.5);
-            int y1 = Math.min((int) fy, ih - 1);
-            int y2 = Math.min(y1 + 1, ih - 1);
-            double dy = fy - y1;
             for (int x = 0; x < ow; x++) {
-                double fx = Math.max(0, (x + 0.5) * iw / ow - 0.5);
-                int x1 = Math.min((int) fx, iw - 1);
-                int x2 = Math.min(x1 + 1, iw - 1);
-                double dx = fx - x1;
                 for (int c = 0; c < p.length; c++) {
-                    float[] q = p[c];
-                    out[c][y * ow + x] = (float) ((1 - dy) * ((1 - dx) * q[y1 * iw + x1] + dx * q[y1 * iw + x2])
-                            + dy * ((1 - dx) * q[y2 * iw + x1] + dx * q[y2 * iw + x2]));
+                    out[c][y * ow + x] = (float) ys.sample(xs, p[c], 0, iw, y, x);
                 }
             }
         }

@@ -150,12 +150,8 @@ public final class VitCheckpoint {
     }
 
     private static INDArray convert(String key, INDArray a, long[] target, TransUnetSpec t, String source) {
-        if (key.endsWith("/scale") || key.endsWith("/bias") && !key.startsWith("embedding")
-                && !key.contains("MultiHeadDotProductAttention_1/")) {
-            return vector(key, a, target, source);
-        }
-        if (key.equals("embedding/bias")) {
-            return vector(key, a, target, source);
+        if (key.endsWith("/scale") || key.endsWith("/bias")) {
+            return vector(key, a, target, source);   // norms, dense and attention biases, all [1, C] here
         }
         if (key.equals("embedding/kernel")) {
             requireRank(key, a, 4, source);
@@ -165,13 +161,9 @@ public final class VitCheckpoint {
             return positions(key, a, t, source);
         }
         if (key.contains("MultiHeadDotProductAttention_1/")) {
-            if (key.endsWith("/bias")) {
-                return vector(key, a, target, source);
-            }
             requireRank(key, a, 3, source);
-            long in = key.contains("/out/") ? a.size(0) * a.size(1) : a.size(0);
-            long out = key.contains("/out/") ? a.size(2) : a.size(1) * a.size(2);
-            return a.dup('c').reshape('c', in, out);
+            boolean out = key.contains("/out/");       // [heads, d, hidden] vs [hidden, heads, d]
+            return a.dup('c').reshape('c', out ? a.size(0) * a.size(1) : a.size(0), out ? a.size(2) : a.size(1) * a.size(2));
         }
         return a;   // HWIO conv kernels and [in, out] dense kernels are already the layers' layout
     }

@@ -1,6 +1,8 @@
 package org.ddep.stage;
 
 import org.ddep.data.HadoopFiles;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.ddep.model.VitCheckpoint;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -54,16 +56,11 @@ public final class PretrainEncoderStage implements Stage {
         VitCheckpoint.Report report = VitCheckpoint.load(net, c.model().transunet(),
                 VitCheckpoint.read(ctx.files(), uri), uri);
         String dir = ctx.run().stage(name());
-        StringBuilder json = new StringBuilder("{\n  \"source\": \"").append(uri.replace("\"", "\\\""))
-                .append("\",\n  \"parameter_arrays_set\": ").append(report.parametersSet())
-                .append(",\n  \"unused_keys\": {");
-        String sep = "\n";
-        for (var e : report.unused().entrySet()) {
-            json.append(sep).append("    \"").append(e.getKey()).append("\": \"").append(e.getValue()).append('"');
-            sep = ",\n";
-        }
-        json.append("\n  }\n}\n");
-        ctx.files().writeString(HadoopFiles.join(dir, "import.json"), json.toString());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("source", uri);
+        json.put("parameter_arrays_set", report.parametersSet());
+        json.put("unused_keys", report.unused());
+        ctx.files().writeString(HadoopFiles.join(dir, "import.json"), EvaluateStage.JSON.writeValueAsString(json));
         Models.save(ctx.files(), dir, net);
     }
 }
