@@ -48,9 +48,11 @@ public final class TrainStepBenchmark {
         // TransUNet: -Dbench.model=transunet, -Dbench.resnet=batch (the peer's torchvision ResNet, units
         // 3,4,6) or group (the paper's, units 3,4,9); BASE is the decoder width, DEPTH is ignored.
         String resnet = System.getProperty("bench.resnet", "batch");
+        // -Dbench.convention=jax (the checkpoint's definition, the default) or transunet-pytorch.
+        String convention = System.getProperty("bench.convention", TransUnetSpec.JAX);
         ModelSpec spec = model.equals("transunet")
                 ? ModelSpec.transunet(base, new TransUnetSpec(resnet.equals("batch") ? List.of(3, 4, 6) : List.of(3, 4, 9),
-                64, 768, 12, 12, 3072, img / 16, resnet))
+                64, 768, 12, 12, 3072, img / 16, resnet, convention))
                 : new ModelSpec("unet", 1, base, depth);
         boolean pretrain = mode.equals("pretrain");
         ComputationGraph net = ModelFactory.create(spec, pretrain ? Head.denoise() : Head.segment(classes),
@@ -75,10 +77,10 @@ public final class TrainStepBenchmark {
             }
             seconds = (System.nanoTime() - t) / 1e9;
         }
-        System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"%s\",\"resnet\":\"%s\",\"img\":%d,"
+        System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"%s\",\"resnet\":\"%s\",\"convention\":\"%s\",\"img\":%d,"
                         + "\"batch\":%d,\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,"
                         + "\"peak_rss_mb\":%d}%n",
-                mode, model, spec.isTransUnet() ? resnet : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
+                mode, model, spec.isTransUnet() ? resnet : "-", spec.isTransUnet() ? convention : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
                 net.numParams(), batch * steps / seconds, peakRssMb());
     }
 

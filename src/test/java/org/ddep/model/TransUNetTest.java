@@ -130,6 +130,31 @@ class TransUNetTest {
         assertEquals(net.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray());
     }
 
+    /**
+     * A configuration written before the encoder convention was recorded (no {@code convention}
+     * field) loads as TransUNet's PyTorch port, which is what such a model computed; one written now
+     * keeps the checkpoint's convention.
+     */
+    @Test
+    void modelFilesWithoutAConventionKeepThePortsFunction() {
+        Nd4j.getRandom().setSeed(6);
+        ComputationGraph net = ModelFactory.create(ModelSpec.transunet(1, TINY), Head.denoise(), new CosineDecay(1e-4, 1), 0);
+        String json = net.getConfiguration().toJson();
+        assertTrue(json.matches("(?s).*\"convention\"\\s*:\\s*\"JAX\".*"), "new models record jax");
+        String old = json.replaceAll(",?\\s*\"convention\"\\s*:\\s*\"JAX\"", "");
+        assertTrue(!old.contains("\"convention\""), "the field was stripped");
+        ComputationGraph legacy = new ComputationGraph(
+                org.deeplearning4j.nn.conf.ComputationGraphConfiguration.fromJson(old));
+        legacy.init(net.params().dup(), false);
+        ComputationGraph port = ModelFactory.create(ModelSpec.transunet(1, TINY.withConvention(TransUnetSpec.TRANSUNET_PYTORCH)),
+                Head.denoise(), new CosineDecay(1e-4, 1), 0);
+        port.setParams(net.params());
+        INDArray in = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
+        INDArray legacyOut = legacy.outputSingle(in);
+        assertEquals(port.outputSingle(in), legacyOut);
+        assertNotEquals(net.outputSingle(in), legacyOut);
+    }
+
     @Test
     void frozenEncoderStaysBitIdenticalWhileTheDecoderLearns() {
         Nd4j.getRandom().setSeed(4);

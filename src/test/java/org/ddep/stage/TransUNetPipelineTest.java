@@ -43,7 +43,9 @@ class TransUNetPipelineTest {
         for (String s : DdepConfig.STAGES) {
             assertTrue(Files.exists(run.resolve(s).resolve("_SUCCESS")), s);
         }
-        assertTrue(Files.readString(run.resolve("pretrain-encoder").resolve("import.json")).contains("\"cls\""));
+        String importJson = Files.readString(run.resolve("pretrain-encoder").resolve("import.json"));
+        assertTrue(importJson.contains("\"cls\""), importJson);
+        assertTrue(importJson.matches("(?s).*\"convention\"\\s*:\\s*\"jax\".*"), importJson);
 
         HadoopFiles files = p.context().files();
         ComputationGraph imported = Models.load(files, run.resolve("pretrain-encoder").toUri().toString(), "test");
@@ -51,6 +53,8 @@ class TransUNetPipelineTest {
         Map<String, INDArray> enc = Weights.snapshot(imported, Parts.ENCODER);
         assertTrue(enc.size() > 20);
         enc.forEach((k, v) -> assertEquals(v, denoiser.getParam(k), k + " changed while frozen"));
+        assertTrue(denoiser.getConfiguration().toJson().matches("(?s).*\"convention\"\\s*:\\s*\"JAX\".*"),
+                "the saved model keeps the checkpoint's convention");
         assertEquals(ViTCheckpoints.checkpoint(ViTCheckpoints.TINY, 2, 2, 7).get("conv_root/kernel"),
                 denoiser.getParam("enc_root_conv"));
         ComputationGraph fresh = org.ddep.model.ModelFactory.create(c.model(), org.ddep.model.Head.denoise(),

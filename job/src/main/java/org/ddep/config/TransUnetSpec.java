@@ -17,18 +17,35 @@ import java.util.List;
  * @param positionGrid  token grid the position embeddings are stored at (14 = 224 / 16)
  * @param resnetNorm    "group": weight-standardised convs + GroupNorm (the paper's, the checkpoint's);
  *                      "batch": plain convs + BatchNorm (the PyTorch peer's torchvision ResNet)
+ * @param convention    "jax": the function the public ImageNet-21k checkpoint computes (its JAX/Flax
+ *                      definition); "transunet-pytorch": TransUNet's PyTorch port of it (padding,
+ *                      projection GroupNorm, weight-standardisation eps and GELU differ)
  */
 public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidden, int layers, int heads, int mlp,
-                            int positionGrid, String resnetNorm) {
+                            int positionGrid, String resnetNorm, String convention) {
     public static final TransUnetSpec PAPER = new TransUnetSpec(List.of(3, 4, 9), 64, 768, 12, 12, 3072, 14);
     /** The ResNet of the ViT-hybrid (and of the public checkpoint). */
     public static final String GROUP = "group";
     /** A torchvision-style ResNet: plain convolutions with BatchNorm, as shared/bench/peer_torch.py builds it. */
     public static final String BATCH = "batch";
+    /** The checkpoint's own definition (google-research/vision_transformer). */
+    public static final String JAX = "jax";
+    /** TransUNet's PyTorch port of the encoder. */
+    public static final String TRANSUNET_PYTORCH = "transunet-pytorch";
 
     public TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidden, int layers, int heads, int mlp,
                          int positionGrid) {
         this(resnetUnits, resnetWidth, hidden, layers, heads, mlp, positionGrid, GROUP);
+    }
+
+    public TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidden, int layers, int heads, int mlp,
+                         int positionGrid, String resnetNorm) {
+        this(resnetUnits, resnetWidth, hidden, layers, heads, mlp, positionGrid, resnetNorm, JAX);
+    }
+
+    /** This spec with another encoder convention. */
+    public TransUnetSpec withConvention(String c) {
+        return new TransUnetSpec(resnetUnits, resnetWidth, hidden, layers, heads, mlp, positionGrid, resnetNorm, c);
     }
 
     public boolean groupNorm() {
@@ -50,6 +67,9 @@ public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidd
         if (!resnetNorm.equals(GROUP) && !resnetNorm.equals(BATCH)) {
             throw ConfigError.of("ddep.model.transunet.resnet-norm", resnetNorm, "group or batch");
         }
+        if (!convention.equals(JAX) && !convention.equals(TRANSUNET_PYTORCH)) {
+            throw ConfigError.of("ddep.model.transunet.convention", convention, JAX + " or " + TRANSUNET_PYTORCH);
+        }
         if (heads < 1 || hidden % heads != 0) {
             throw ConfigError.of("ddep.model.transunet.heads", heads, "a divisor of hidden = " + hidden);
         }
@@ -66,6 +86,7 @@ public record TransUnetSpec(List<Integer> resnetUnits, int resnetWidth, int hidd
         }
         return new TransUnetSpec(units, t.intIn("resnet-width", 32, 1024), t.intIn("hidden", 1, 8192),
                 t.intIn("layers", 1, 64), t.intIn("heads", 1, 128), t.intIn("mlp", 1, 65536),
-                t.intIn("position-grid", 1, 512), t.oneOf("resnet-norm", java.util.Set.of(GROUP, BATCH)));
+                t.intIn("position-grid", 1, 512), t.oneOf("resnet-norm", java.util.Set.of(GROUP, BATCH)),
+                t.oneOf("convention", java.util.Set.of(JAX, TRANSUNET_PYTORCH)));
     }
 }

@@ -4,6 +4,7 @@ import org.ddep.config.ModelSpec;
 import org.ddep.config.TransUnetSpec;
 import org.ddep.model.layers.Bottleneck;
 import org.ddep.model.layers.ChannelLayerNorm;
+import org.ddep.model.layers.EncoderConvention;
 import org.ddep.model.layers.PositionEmbedding;
 import org.ddep.model.layers.StdConvGroupNorm;
 import org.ddep.model.layers.TransformerBlock;
@@ -31,7 +32,8 @@ import org.nd4j.linalg.activations.Activation;
  *   and two conv3x3-BN-ReLU, at 256/128/64/16 channels times the decoder width.</li>
  * </ul>
  * The max pool pads "same" (56x56 at 224 input), so every skip lines up for any input side
- * divisible by 16.
+ * divisible by 16. {@code model.transunet.convention} picks the encoder's definition
+ * ({@link EncoderConvention}): by default the function the public ImageNet-21k checkpoint computes.
  */
 final class TransUNet {
     static final String BOUNDARY = Parts.ENCODER + "norm";
@@ -79,9 +81,11 @@ final class TransUNet {
     /** Returns the skip sources at 1/2, 1/4 and 1/8 resolution. */
     private static String[] addEncoderWithSkips(ComputationGraphConfiguration.GraphBuilder g, TransUnetSpec t) {
         int width = t.resnetWidth();
+        EncoderConvention convention = EncoderConvention.fromConfig(t.convention());
         String root = Parts.ENCODER + "root";
         if (t.groupNorm()) {
-            g.addLayer(root, new StdConvGroupNorm(3, width, 7, 2, TransUnetSpec.GROUPS, 1e-6, true), Parts.INPUT);
+            g.addLayer(root, new StdConvGroupNorm(3, width, 7, 2, TransUnetSpec.GROUPS, 1e-6, true, convention),
+                    Parts.INPUT);
         } else {
             g.addLayer(root + "_conv", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(width).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), Parts.INPUT);
@@ -99,7 +103,7 @@ final class TransUNet {
                 String name = unitName(s + 1, u);
                 int stride = (u == 1 && s > 0) ? 2 : 1;
                 if (t.groupNorm()) {
-                    g.addLayer(name, new Bottleneck(in, mid, out, stride), x);
+                    g.addLayer(name, new Bottleneck(in, mid, out, stride, convention), x);
                 } else {
                     batchNormBottleneck(g, name, x, in, mid, out, stride);
                 }
@@ -114,7 +118,7 @@ final class TransUNet {
         g.addLayer(Parts.ENCODER + "pos", new PositionEmbedding(t.hidden(), t.positionGrid(), t.positionGrid()), embed);
         x = Parts.ENCODER + "pos";
         for (int l = 0; l < t.layers(); l++) {
-            g.addLayer(layerName(l), new TransformerBlock(t.hidden(), t.heads(), t.mlp()), x);
+            g.addLayer(layerName(l), new TransformerBlock(t.hidden(), t.heads(), t.mlp(), convention), x);
             x = layerName(l);
         }
         g.addLayer(BOUNDARY, new ChannelLayerNorm(t.hidden(), 1e-6), x);

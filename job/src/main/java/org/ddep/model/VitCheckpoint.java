@@ -1,6 +1,7 @@
 package org.ddep.model;
 
 import org.ddep.config.TransUnetSpec;
+import org.ddep.model.layers.EncoderConvention;
 import org.ddep.model.layers.PositionEmbedding;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -135,7 +136,8 @@ public final class VitCheckpoint {
             }
         }
         unused.forEach((k, why) -> LOG.info("import-encoder: {} not used: {}", k, why));
-        LOG.info("import-encoder: {} encoder parameter arrays set from {}, {} keys unused", set, source, unused.size());
+        LOG.info("import-encoder: {} encoder parameter arrays set from {}, {} keys unused; the encoder computes {}",
+                set, source, unused.size(), EncoderConvention.fromConfig(t.convention()).description());
         return new Report(set, unused);
     }
 

@@ -4,6 +4,7 @@ import org.ddep.data.HadoopFiles;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.ddep.model.VitCheckpoint;
+import org.ddep.model.layers.EncoderConvention;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -59,6 +60,8 @@ public final class PretrainEncoderStage implements Stage {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("source", uri);
         json.put("parameter_arrays_set", report.parametersSet());
+        json.put("convention", c.model().transunet().convention());
+        json.put("convention_means", EncoderConvention.fromConfig(c.model().transunet().convention()).description());
         json.put("unused_keys", report.unused());
         ctx.files().writeString(HadoopFiles.join(dir, "import.json"), EvaluateStage.JSON.writeValueAsString(json));
         Models.save(ctx.files(), dir, net);

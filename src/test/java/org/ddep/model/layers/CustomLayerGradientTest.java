@@ -12,6 +12,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,24 +75,28 @@ class CustomLayerGradientTest {
         assertTrue(ok, layer.getClass().getSimpleName() + " gradients differ from finite differences");
     }
 
-    @Test
-    void weightStandardisedConvWithGroupNorm() {
-        check(new StdConvGroupNorm(4, 6, 3, 2, 3, 1e-6, false), 4, 6, 6, 6, 3, 3);
+    @ParameterizedTest
+    @EnumSource(EncoderConvention.class)
+    void weightStandardisedConvWithGroupNorm(EncoderConvention c) {
+        check(new StdConvGroupNorm(4, 6, 3, 2, 3, 1e-6, false, c), 4, 6, 6, 6, 3, 3);
     }
 
-    @Test
-    void bottleneckWithProjection() {
-        check(new Bottleneck(4, 4, 8, 2, 2), 4, 6, 6, 8, 3, 3);
+    @ParameterizedTest
+    @EnumSource(EncoderConvention.class)
+    void bottleneckWithProjection(EncoderConvention c) {
+        check(new Bottleneck(4, 4, 8, 2, 2, c), 4, 6, 6, 8, 3, 3);
     }
 
-    @Test
-    void bottleneckIdentityShortcut() {
-        check(new Bottleneck(8, 4, 8, 1, 2), 8, 4, 4, 8, 4, 4);
+    @ParameterizedTest
+    @EnumSource(EncoderConvention.class)
+    void bottleneckIdentityShortcut(EncoderConvention c) {
+        check(new Bottleneck(8, 4, 8, 1, 2, c), 8, 4, 4, 8, 4, 4);
     }
 
-    @Test
-    void transformerBlock() {
-        check(new TransformerBlock(8, 2, 12), 8, 3, 2, 8, 3, 2);
+    @ParameterizedTest
+    @EnumSource(EncoderConvention.class)
+    void transformerBlock(EncoderConvention c) {
+        check(new TransformerBlock(8, 2, 12, c), 8, 3, 2, 8, 3, 2);
     }
 
     @Test

@@ -13,13 +13,12 @@ import java.util.Map;
  * One bottleneck unit of the ViT-hybrid's ResNet-50 (BiT style, as TransUNet uses it):
  * 1x1 -> GN -> ReLU -> 3x3 (the unit's stride) -> GN -> ReLU -> 1x1 -> GN, plus the shortcut
  * (a strided 1x1 projection with a per-channel GroupNorm when the shape changes), then ReLU.
- * Every convolution is weight-standardised and bias-free; kernels are [kh, kw, in, out]. GroupNorm: 32 groups, eps 1e-6; the
- * projection's: one group per channel, eps 1e-5.
+ * Every convolution is weight-standardised and bias-free; kernels are [kh, kw, in, out]. GroupNorm: 32 groups, eps 1e-6;
+ * the projection's, padding and standardisation as the {@link EncoderConvention} says.
  */
 public final class Bottleneck extends ConvLayer {
     static final int GROUPS = 32;
     static final double EPS = 1e-6;
-    static final double PROJ_EPS = 1e-5;
 
     @JsonProperty
     private int nIn;
@@ -31,16 +30,18 @@ public final class Bottleneck extends ConvLayer {
     private int stride;
     @JsonProperty
     private int groups;
+    @JsonProperty
+    private EncoderConvention convention = EncoderConvention.TRANSUNET_PYTORCH;   // files from before it was recorded
 
     @SuppressWarnings("unused") // JSON
     private Bottleneck() {
     }
 
-    public Bottleneck(int nIn, int nMid, int nOut, int stride) {
-        this(nIn, nMid, nOut, stride, GROUPS);
+    public Bottleneck(int nIn, int nMid, int nOut, int stride, EncoderConvention convention) {
+        this(nIn, nMid, nOut, stride, GROUPS, convention);
     }
 
-    public Bottleneck(int nIn, int nMid, int nOut, int stride, int groups) {
+    public Bottleneck(int nIn, int nMid, int nOut, int stride, int groups, EncoderConvention convention) {
         if (nMid % groups != 0 || nOut % groups != 0) {
             throw new IllegalArgumentException("bottleneck channels " + nMid + "/" + nOut + " do not split into "
                     + groups + " groups");
@@ -50,6 +51,7 @@ public final class Bottleneck extends ConvLayer {
         this.nOut = nOut;
         this.stride = stride;
         this.groups = groups;
+        this.convention = convention;
     }
 
     public boolean hasProjection() {
@@ -86,23 +88,24 @@ public final class Bottleneck extends ConvLayer {
 
     @Override
     protected SDVariable define(SameDiff sd, SDVariable x, Map<String, SDVariable> p, long channels, long h, long w) {
-        long oh = (h - 1) / stride + 1;
-        long ow = (w - 1) / stride + 1;
-        SDVariable y = sd.nn().relu(Ops.groupNorm(Ops.stdConv(x, p.get("conv1"), 1, 1),
+        long oh = convention.convOut(h, 3, stride);
+        long ow = convention.convOut(w, 3, stride);
+        SDVariable y = sd.nn().relu(Ops.groupNorm(Ops.stdConv(x, p.get("conv1"), 1, 1, convention),
                 p.get("gn1Scale"), p.get("gn1Bias"), nMid, h, w, groups, EPS), 0);
-        y = sd.nn().relu(Ops.groupNorm(Ops.stdConv(y, p.get("conv2"), 3, stride),
+        y = sd.nn().relu(Ops.groupNorm(Ops.stdConv(y, p.get("conv2"), 3, stride, convention),
                 p.get("gn2Scale"), p.get("gn2Bias"), nMid, oh, ow, groups, EPS), 0);
-        y = Ops.groupNorm(Ops.stdConv(y, p.get("conv3"), 1, 1), p.get("gn3Scale"), p.get("gn3Bias"), nOut, oh, ow,
-                groups, EPS);
+        y = Ops.groupNorm(Ops.stdConv(y, p.get("conv3"), 1, 1, convention), p.get("gn3Scale"), p.get("gn3Bias"),
+                nOut, oh, ow, groups, EPS);
         SDVariable shortcut = hasProjection()
-                ? Ops.groupNorm(Ops.stdConv(x, p.get("convProj"), 1, stride), p.get("gnProjScale"), p.get("gnProjBias"),
-                nOut, oh, ow, nOut, PROJ_EPS)
+                ? Ops.groupNorm(Ops.stdConv(x, p.get("convProj"), 1, stride, convention), p.get("gnProjScale"),
+                p.get("gnProjBias"), nOut, oh, ow, convention.projectionGroups(groups, nOut), convention.projectionEps())
                 : x;
         return sd.nn().relu(y.add(shortcut), 0);
     }
 
     @Override
     protected InputType outputType(InputType.InputTypeConvolutional in) {
-        return InputType.convolutional((in.getHeight() - 1) / stride + 1, (in.getWidth() - 1) / stride + 1, nOut);
+        return InputType.convolutional(convention.convOut(in.getHeight(), 3, stride),
+                convention.convOut(in.getWidth(), 3, stride), nOut);
     }
 }

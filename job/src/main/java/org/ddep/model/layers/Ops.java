@@ -19,23 +19,20 @@ final class Ops {
     private Ops() {
     }
 
-    /** Weight standardisation: each output filter of {@code w} [kh, kw, in, out] to zero mean and unit (biased) variance. */
-    static SDVariable standardize(SDVariable w, double eps) {
-        SDVariable centred = w.sub(w.mean(true, 0, 1, 2));
-        SDVariable var = centred.mul(centred).mean(true, 0, 1, 2);
-        return centred.mul(w.getSameDiff().math().rsqrt(var.add(eps)));
-    }
-
-    /** A 2-D convolution of NCHW {@code x} with [kh, kw, in, out] weights, explicit symmetric zero padding, no bias. */
-    static SDVariable conv(SDVariable x, SDVariable w, int kernel, int stride, int pad) {
-        Conv2DConfig c = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride).pH(pad).pW(pad)
-                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NCHW).weightsFormat(WeightsFormat.YXIO).build();
-        return x.getSameDiff().cnn().conv2d(x, w, c);
-    }
-
-    /** A weight-standardised convolution (BiT's StdConv2d), "same" padding for odd kernels. */
-    static SDVariable stdConv(SDVariable x, SDVariable w, int kernel, int stride) {
-        return conv(x, standardize(w, 1e-5), kernel, stride, (kernel - 1) / 2);
+    /**
+     * A weight-standardised, bias-free 2-D convolution (BiT's StdConv) of NCHW {@code x} with
+     * [kh, kw, in, out] weights, standardised and padded as convention {@code c} does.
+     */
+    static SDVariable stdConv(SDVariable x, SDVariable w, int kernel, int stride, EncoderConvention c) {
+        Conv2DConfig.Conv2DConfigBuilder b = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
+                .dataFormat(Conv2DConfig.NCHW).weightsFormat(WeightsFormat.YXIO);
+        if (c == EncoderConvention.JAX) {
+            b.paddingMode(PaddingMode.SAME);   // TF/JAX 'SAME': total padding split with the odd pixel after
+        } else {
+            int pad = (kernel - 1) / 2;
+            b.paddingMode(PaddingMode.VALID).pH(pad).pW(pad);
+        }
+        return x.getSameDiff().cnn().conv2d(x, c.standardize(w), b.build());
     }
 
     /**
@@ -57,12 +54,6 @@ final class Ops {
         SDVariable centred = x.sub(x.mean(true, dim));
         SDVariable var = centred.mul(centred).mean(true, dim);
         return centred.mul(x.getSameDiff().math().rsqrt(var.add(eps))).mul(scale).add(bias);
-    }
-
-    /** The exact GELU, x * Phi(x), through erf (differentiable in SameDiff). */
-    static SDVariable gelu(SDVariable x) {
-        SameDiff sd = x.getSameDiff();
-        return x.mul(0.5).mul(sd.math().erf(x.mul(1 / Math.sqrt(2))).add(1.0));
     }
 
     /**

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Weight-standardised convolution, GroupNorm and optionally ReLU in one layer: the root of the
- * ViT-hybrid's ResNet (7x7, stride 2, 64 filters, 32 groups). Parameters: {@code conv}
+ * ViT-hybrid's ResNet (7x7, stride 2, 64 filters, 32 groups), padded and standardised as its
+ * {@link EncoderConvention} says. Parameters: {@code conv}
  * [k, k, in, out], {@code gnScale} and {@code gnBias} [1, out].
  */
 public final class StdConvGroupNorm extends ConvLayer {
@@ -29,12 +30,15 @@ public final class StdConvGroupNorm extends ConvLayer {
     private double eps;
     @JsonProperty
     private boolean relu;
+    @JsonProperty
+    private EncoderConvention convention = EncoderConvention.TRANSUNET_PYTORCH;   // files from before it was recorded
 
     @SuppressWarnings("unused") // JSON
     private StdConvGroupNorm() {
     }
 
-    public StdConvGroupNorm(int nIn, int nOut, int kernel, int stride, int groups, double eps, boolean relu) {
+    public StdConvGroupNorm(int nIn, int nOut, int kernel, int stride, int groups, double eps, boolean relu,
+                            EncoderConvention convention) {
         if (nOut % groups != 0) {
             throw new IllegalArgumentException(nOut + " channels do not split into " + groups + " groups");
         }
@@ -45,6 +49,7 @@ public final class StdConvGroupNorm extends ConvLayer {
         this.groups = groups;
         this.eps = eps;
         this.relu = relu;
+        this.convention = convention;
     }
 
     @Override
@@ -63,7 +68,7 @@ public final class StdConvGroupNorm extends ConvLayer {
 
     @Override
     protected SDVariable define(SameDiff sd, SDVariable x, Map<String, SDVariable> p, long channels, long h, long w) {
-        SDVariable y = Ops.stdConv(x, p.get("conv"), kernel, stride);
+        SDVariable y = Ops.stdConv(x, p.get("conv"), kernel, stride, convention);
         y = Ops.groupNorm(y, p.get("gnScale"), p.get("gnBias"), nOut, out(h), out(w), groups, eps);
         return relu ? sd.nn().relu(y, 0) : y;
     }
@@ -74,7 +79,6 @@ public final class StdConvGroupNorm extends ConvLayer {
     }
 
     private long out(long side) {
-        int pad = (kernel - 1) / 2;
-        return (side + 2L * pad - kernel) / stride + 1;
+        return convention.convOut(side, kernel, stride);
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * One pre-norm ViT encoder block over the tokens of an NCHW grid:
- * {@code t + MHA(LN(t))}, then {@code t + MLP(LN(t))} with a GELU MLP; LayerNorm eps 1e-6.
+ * {@code t + MHA(LN(t))}, then {@code t + MLP(LN(t))} with a GELU MLP (the {@link EncoderConvention}'s
+ * GELU); LayerNorm eps 1e-6.
  * Input and output are [mb, hidden, h, w]; the h*w positions are the tokens.
  * Parameters (kernels are [in, out], applied as {@code x · W + b}): {@code ln1Scale}, {@code ln1Bias},
  * {@code qKernel}, {@code qBias}, {@code kKernel}, {@code kBias}, {@code vKernel}, {@code vBias},
@@ -26,18 +27,21 @@ public final class TransformerBlock extends ConvLayer {
     private int heads;
     @JsonProperty
     private int mlp;
+    @JsonProperty
+    private EncoderConvention convention = EncoderConvention.TRANSUNET_PYTORCH;   // files from before it was recorded
 
     @SuppressWarnings("unused") // JSON
     private TransformerBlock() {
     }
 
-    public TransformerBlock(int hidden, int heads, int mlp) {
+    public TransformerBlock(int hidden, int heads, int mlp, EncoderConvention convention) {
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("hidden size " + hidden + " does not split into " + heads + " heads");
         }
         this.hidden = hidden;
         this.heads = heads;
         this.mlp = mlp;
+        this.convention = convention;
     }
 
     @Override
@@ -87,7 +91,7 @@ public final class TransformerBlock extends ConvLayer {
         t = t.add(merged.mmul(p.get("outKernel")).add(p.get("outBias")));
 
         SDVariable m = Ops.layerNorm(t, p.get("ln2Scale"), p.get("ln2Bias"), 1, EPS);
-        m = Ops.gelu(m.mmul(p.get("mlp1Kernel")).add(p.get("mlp1Bias")));
+        m = convention.gelu(m.mmul(p.get("mlp1Kernel")).add(p.get("mlp1Bias")));
         t = t.add(m.mmul(p.get("mlp2Kernel")).add(p.get("mlp2Bias")));
 
         // [mb*T, C] -> [mb, C, h, w]
