@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
         subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class,
-                SweepCommand.class, PredictCommand.class})
+                SweepCommand.class, PredictCommand.class, StepBenchmarkCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args));

@@ -1,0 +1,64 @@
+package org.ddep.cli;
+
+import org.ddep.config.ConfigError;
+import org.ddep.config.ConfigLoader;
+import org.ddep.config.DdepConfig;
+import org.ddep.train.StepBenchmark;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ddep step-benchmark}: training steps of the configured model without Spark, printing one
+ * JSON line (images/s, peak resident memory, peak ND4J off-heap bytes), so a person can find the
+ * largest batch that fits an executor before submitting.
+ */
+@Command(name = "step-benchmark", mixinStandardHelpOptions = true,
+        description = "Time training steps of the configured model without Spark and print one JSON line: "
+                + "images_per_s, peak_rss_mb, peak_offheap_mb. For sizing executors.")
+final class StepBenchmarkCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "HOCON config file (over conf/reference.conf).")
+    Path config;
+
+    @Option(names = "--set", description = "Override one key, e.g. --set model.arch=transunet (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--stage", defaultValue = DdepConfig.FINETUNE,
+            description = "pretrain-decoder (denoising, encoder frozen) or finetune (default).")
+    String stage;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Images per step on this worker (default 4).")
+    int batch;
+
+    @Option(names = "--image-size", defaultValue = "0",
+            description = "Square input side (default: the stage's image-size or finetune.crop).")
+    int imageSize;
+
+    @Option(names = "--steps", defaultValue = "3", description = "Timed steps (default 3).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default 1).")
+    int warmup;
+
+    @Option(names = "--classes", defaultValue = "19", description = "Classes of the finetune head (default 19, Cityscapes).")
+    int classes;
+
+    @Override
+    public Integer call() {
+        DdepConfig c = ConfigLoader.load(config, overrides);
+        int size = imageSize > 0 ? imageSize
+                : stage.equals(DdepConfig.PRETRAIN_DECODER) ? c.decoder().imageSize() : c.finetune().schedule().imageSize();
+        StepBenchmark.Result r;
+        try {
+            r = StepBenchmark.run(c, new StepBenchmark.Spec(stage, batch, size, steps, warmup, classes));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError("step-benchmark: " + e.getMessage());
+        }
+        System.out.println(r.json());
+        return 0;
+    }
+}

@@ -1,0 +1,168 @@
+package org.ddep.train;
+
+import org.ddep.config.DdepConfig;
+import org.ddep.data.Augment;
+import org.ddep.data.Examples;
+import org.ddep.model.Head;
+import org.ddep.model.ModelFactory;
+import org.ddep.model.Weights;
+import org.ddep.noise.DenoisingObjective;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Training steps of the configured model without Spark, for sizing executors: the stage's own model
+ * (pretrain-decoder: denoising head, encoder frozen; finetune: class head, all trainable), minibatches
+ * built by the stage's own example code, and the peaks a person must fit into an executor: the
+ * process's resident memory, its native part (resident minus the JVM's committed heap: ND4J's arrays
+ * and workspaces, libnd4j, oneDNN and OpenBLAS buffers) and JavaCPP's own off-heap counter. With
+ * nd4j-native 1.0.0-M2.1 libnd4j allocates array buffers itself, outside JavaCPP's counter, so on
+ * CPU the native figure is the one to size {@code spark.executor.memoryOverhead} with.
+ */
+public final class StepBenchmark {
+    /** Stages a step can be measured for. */
+    public static final List<String> STAGES = List.of(DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE);
+
+    /** What to run. */
+    public record Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes) {
+        public Spec {
+            if (!STAGES.contains(stage)) {
+                throw new IllegalArgumentException("--stage " + stage + ": one of " + STAGES);
+            }
+            if (batch < 1 || steps < 1 || warmup < 0 || classes < 2 || imageSize < 1) {
+                throw new IllegalArgumentException("--batch and --steps must be >= 1, --warmup >= 0, --classes >= 2, got batch "
+                        + batch + ", steps " + steps + ", warmup " + warmup + ", classes " + classes);
+            }
+        }
+    }
+
+    /** What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps. */
+    public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
+                         long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb) {
+        /** One JSON line. */
+        public String json() {
+            return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
+                            + "\"steps\":%d,\"warmup\":%d,\"params\":%d,\"images_per_s\":%.3f,\"seconds_per_step\":%.3f,"
+                            + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
+                            + "\"threads\":\"%s\"}",
+                    spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
+                    secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
+        }
+    }
+
+    private StepBenchmark() {
+    }
+
+    /** Builds the stage's model for {@code c}, runs warm-up then timed steps, and returns the figures. */
+    public static Result run(DdepConfig c, Spec s) {
+        if (s.imageSize() % c.model().inputDivisor() != 0) {
+            throw new IllegalArgumentException("--image-size " + s.imageSize() + " must divide by "
+                    + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
+        }
+        long baseline = rssMb("VmRSS:");
+        try (PeakSampler peaks = new PeakSampler()) {
+            boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
+            CosineDecay schedule = new CosineDecay(1e-4, 1_000_000);
+            ComputationGraph net = ModelFactory.create(c.model(), denoise ? Head.denoise() : Head.segment(s.classes()),
+                    schedule, c.seed());
+            if (denoise) {
+                net = Weights.freezeUpTo(net, ModelFactory.encoderBoundary(c.model()));
+            }
+            SplittableRandom rnd = new SplittableRandom(c.seed());
+            DenoisingObjective noise = new DenoisingObjective(c.noise());
+            for (int i = 0; i < s.warmup(); i++) {
+                net.fit(minibatch(s, denoise, noise, rnd));
+            }
+            long nanos = 0;
+            for (int i = 0; i < s.steps(); i++) {
+                MultiDataSet mb = minibatch(s, denoise, noise, rnd);   // built outside the timed step
+                long t = System.nanoTime();
+                net.fit(mb);
+                nanos += System.nanoTime() - t;
+            }
+            double seconds = nanos / 1e9;
+            peaks.sample();
+            return new Result(s, c.model().arch(), net.numParams(), s.batch() * s.steps() / seconds, seconds / s.steps(),
+                    rssMb("VmHWM:"), peaks.nativeBytes >> 20, peaks.javacpp >> 20, baseline);
+        }
+    }
+
+    /** One minibatch as the stage's example code makes it: denoising pairs, or images with one-hot labels and a mask. */
+    static MultiDataSet minibatch(Spec s, boolean denoise, DenoisingObjective noise, SplittableRandom rnd) {
+        int n = s.imageSize();
+        List<MultiDataSet> rows = new ArrayList<>(s.batch());
+        for (int b = 0; b < s.batch(); b++) {
+            float[] chw = new float[3 * n * n];
+            for (int i = 0; i < chw.length; i++) {
+                chw[i] = (float) (rnd.nextDouble() * 2 - 1);
+            }
+            if (denoise) {
+                rows.add(Examples.denoising(noise.corrupt(chw, rnd), n, n));
+            } else {
+                int[] mask = new int[n * n];
+                for (int i = 0; i < mask.length; i++) {
+                    mask[i] = rnd.nextInt(s.classes());
+                }
+                rows.add(Examples.segmentation(new Augment.Sample(chw, n, n, mask), s.classes()));
+            }
+        }
+        return org.nd4j.linalg.dataset.MultiDataSet.merge(rows);
+    }
+
+    /** The process's resident memory line {@code key} of /proc/self/status in MB, or -1 off Linux. */
+    static long rssMb(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: no figure
+        }
+        return -1;
+    }
+
+    /** Samples the native memory and JavaCPP's counter every few milliseconds, keeping the peaks. */
+    private static final class PeakSampler implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean running = true;
+        volatile long nativeBytes;
+        volatile long javacpp;
+
+        PeakSampler() {
+            thread = new Thread(() -> {
+                while (running) {
+                    sample();
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "ddep-step-benchmark-peaks");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        synchronized void sample() {
+            long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+            nativeBytes = Math.max(nativeBytes, org.bytedeco.javacpp.Pointer.physicalBytes() - heap);
+            javacpp = Math.max(javacpp, org.bytedeco.javacpp.Pointer.totalBytes());
+        }
+
+        @Override
+        public void close() {
+            running = false;
+            thread.interrupt();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package org.ddep.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.ddep.config.ConfigLoader;
+import org.ddep.model.Head;
+import org.ddep.model.ModelFactory;
+import org.ddep.train.CosineDecay;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ddep step-benchmark}: one JSON line of the configured model's step, and bad arguments fail before any work. */
+class StepBenchmarkCommandTest {
+    static final List<String> TINY_TRANSUNET = List.of("model.arch=transunet", "model.transunet.resnet-units=[1, 1, 1]",
+            "model.transunet.resnet-width=32", "model.transunet.hidden=32", "model.transunet.layers=2",
+            "model.transunet.heads=2", "model.transunet.mlp=64", "model.transunet.position-grid=2");
+
+    @Test
+    void printsOneJsonLineWithThroughputAndPeaksOfTheConfiguredModel() throws Exception {
+        List<String> args = new ArrayList<>(List.of("step-benchmark", "--stage", "finetune", "--batch", "2",
+                "--image-size", "32", "--steps", "2", "--warmup", "1", "--classes", "5"));
+        TINY_TRANSUNET.forEach(k -> args.addAll(List.of("--set", k)));
+        String out = capture(0, args.toArray(String[]::new))[0];
+        List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
+        assertEquals(1, lines.size(), out);
+        JsonNode j = new ObjectMapper().readTree(lines.get(0));
+        assertEquals("finetune", j.get("stage").asText());
+        assertEquals("transunet", j.get("arch").asText());
+        assertEquals(2, j.get("batch").asInt());
+        assertEquals(32, j.get("image_size").asInt());
+        long params = ModelFactory.create(ConfigLoader.load(null, TINY_TRANSUNET).model(), Head.segment(5),
+                new CosineDecay(1e-4, 1), 0).numParams();
+        assertEquals(params, j.get("params").asLong(), "the configured model with a 5-class head");
+        assertTrue(j.get("images_per_s").asDouble() > 0, out);
+        assertTrue(j.get("peak_rss_mb").asLong() >= j.get("rss_before_model_mb").asLong(), out);
+        assertTrue(j.get("peak_native_mb").asLong() > 0, out);
+        assertTrue(j.has("peak_javacpp_mb"), out);
+    }
+
+    @Test
+    void pretrainDecoderStepUsesTheDenoisingModel() throws Exception {
+        List<String> args = new ArrayList<>(List.of("step-benchmark", "--stage", "pretrain-decoder", "--batch", "1",
+                "--image-size", "32", "--steps", "1", "--warmup", "0"));
+        TINY_TRANSUNET.forEach(k -> args.addAll(List.of("--set", k)));
+        String out = capture(0, args.toArray(String[]::new))[0];
+        JsonNode j = new ObjectMapper().readTree(out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        long params = ModelFactory.create(ConfigLoader.load(null, TINY_TRANSUNET).model(), Head.denoise(),
+                new CosineDecay(1e-4, 1), 0).numParams();
+        assertEquals(params, j.get("params").asLong());
+        assertEquals("pretrain-decoder", j.get("stage").asText());
+    }
+
+    @Test
+    void badArgumentsFailWithTheOptionNamedBeforeAnyWork() {
+        assertTrue(capture(2, "step-benchmark", "--stage", "evaluate")[1].contains("--stage evaluate"));
+        assertTrue(capture(2, "step-benchmark", "--image-size", "60")[1].contains("--image-size 60 must divide by 16"));
+        assertTrue(capture(2, "step-benchmark", "--batch", "0")[1].contains("--batch"));
+        assertTrue(capture(2, "step-benchmark", "--set", "model.arch=vgg")[1].contains("model.arch"));
+    }
+
+    /** Runs the CLI expecting {@code code}; returns [stdout, stderr]. */
+    private static String[] capture(int code, String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true));
+        System.setErr(new PrintStream(e, true));
+        try {
+            assertEquals(code, Main.commandLine().execute(args), () -> "stdout: " + o + "\nstderr: " + e);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new String[]{o.toString(), e.toString()};
+    }
+}
