@@ -1,6 +1,5 @@
 package org.ddep.model.layers;
 
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.enums.WeightsFormat;
@@ -54,34 +53,6 @@ final class Ops {
         SDVariable centred = x.sub(x.mean(true, dim));
         SDVariable var = centred.mul(centred).mean(true, dim);
         return centred.mul(x.getSameDiff().math().rsqrt(var.add(eps))).mul(scale).add(bias);
-    }
-
-    /**
-     * Bilinear 2x upsampling of NCHW {@code x} with half-pixel centres and edge clamping (PyTorch's
-     * {@code interpolate(scale_factor=2, mode="bilinear", align_corners=False)}): output 2i is
-     * 3/4 of input i plus 1/4 of input i-1, output 2i+1 is 3/4 of input i plus 1/4 of input i+1.
-     */
-    static SDVariable upsample2x(SDVariable x, long channels, long h, long w) {
-        SDVariable rows = interleave(x, 2, h, channels, h, w);          // [mb, C, 2h, w]
-        return interleave(rows, 3, w, channels, 2 * h, w);              // [mb, C, 2h, 2w]
-    }
-
-    private static SDVariable interleave(SDVariable x, int axis, long n, long c, long h, long w) {
-        SameDiff sd = x.getSameDiff();
-        SDVariable first = slice(x, axis, 0, 1);
-        SDVariable last = slice(x, axis, n - 1, n);
-        SDVariable prev = n > 1 ? sd.concat(axis, first, slice(x, axis, 0, n - 1)) : first;
-        SDVariable next = n > 1 ? sd.concat(axis, slice(x, axis, 1, n), last) : last;
-        SDVariable even = x.mul(0.75).add(prev.mul(0.25));
-        SDVariable odd = x.mul(0.75).add(next.mul(0.25));
-        SDVariable pairs = sd.stack(axis + 1, even, odd);
-        return axis == 2 ? sd.reshape(pairs, -1, c, 2 * h, w) : sd.reshape(pairs, -1, c, h, 2 * w);
-    }
-
-    private static SDVariable slice(SDVariable x, int axis, long from, long to) {
-        SDIndex[] idx = {SDIndex.all(), SDIndex.all(), SDIndex.all(), SDIndex.all()};
-        idx[axis] = SDIndex.interval(from, to);
-        return x.get(idx);
     }
 
     /**
