@@ -107,6 +107,8 @@ class ConfigLoaderTest {
             "sweep.fractions=[0.1, 1.5]             | ddep.sweep.fractions",
             "sweep.sigmas=[]                        | ddep.sweep.sigmas",
             "sweep.finetune-examples=-5             | ddep.sweep.finetune-examples",
+            "sweep.seeds=0                          | ddep.sweep.seeds",
+            "sweep.seeds=1000                       | ddep.sweep.seeds",
             "sweep.fraction=0.1                     | ddep.sweep.fraction"})
     void badEvaluationAndSweepKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));

@@ -3,6 +3,8 @@ package org.ddep.cli;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
+import org.ddep.config.FinetuneSettings;
+import org.ddep.eval.Estimate;
 import org.ddep.stage.DemoData;
 import org.ddep.stage.Sweep;
 import picocli.CommandLine.Command;
@@ -19,7 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = "Label-efficiency sweep: fine-tune and evaluate DDeP and the random-decoder baseline at every "
                 + "label fraction (reusing finished runs); report/label_efficiency.{png,csv}. --mode sigma: "
-                + "mIoU against the noise level of decoder pretraining; report/noise_level.{png,csv}.")
+                + "mIoU against the noise level of decoder pretraining; report/noise_level.{png,csv}. Every point over "
+                + "--seeds seeds: mean, sd, 95% CI and the paired difference DDeP - baseline.")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;
@@ -37,6 +40,10 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--sigmas", split = ",", description = "Noise levels of --mode sigma (default: ddep.sweep.sigmas).")
     List<String> sigmas;
 
+    @Option(names = "--seeds", description = "Fine-tuning seeds per point (default: ddep.sweep.seeds); DDeP and the "
+            + "baseline share each seed. Finished seeds are reused, so raising it trains only the new ones.")
+    Integer seeds;
+
     @Option(names = "--demo", description = "Generate the built-in demo data in the run dir; without --config, "
             + "use the demo config, and runs/demo as the default run dir.")
     boolean demo;
@@ -53,6 +60,9 @@ final class SweepCommand implements Callable<Integer> {
         if (sigmas != null) {
             overrides.add("sweep.sigmas=[" + String.join(",", sigmas) + "]");
         }
+        if (seeds != null) {
+            overrides.add("sweep.seeds=" + seeds);
+        }
         DdepConfig cfg = demo && common.config == null ? ConfigLoader.loadResource("demo.conf", overrides)
                 : ConfigLoader.load(common.config, overrides);
         if (demo && !spec.commandLine().getParseResult().hasMatchedOption("--run-dir")) {
@@ -66,7 +76,11 @@ final class SweepCommand implements Callable<Integer> {
             List<Sweep.Point> points = mode.equals("sigma") ? sweep.sigmas() : sweep.fractions();
             System.out.printf("ddep sweep (%s): %s%n", mode, mode.equals("sigma") ? "sigma" : "fraction");
             for (Sweep.Point pt : points) {
-                System.out.printf("  %-8s %s%n", pt.x(), pt.miou());
+                Estimate d = pt.difference();
+                System.out.printf("  %-8s DDeP %.4f  baseline %.4f  difference %.4f [%.4f, %.4f] over %d seeds: %s%n",
+                        pt.x(), pt.estimate(FinetuneSettings.DDEP).mean(),
+                        pt.estimate(FinetuneSettings.RANDOM_DECODER).mean(), d.mean(), d.low(), d.high(), d.n(),
+                        d.verdict().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
             }
             System.out.println("ddep sweep: report at " + p.context().run().path("report", "index.md"));
         });

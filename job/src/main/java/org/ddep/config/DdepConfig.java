@@ -69,6 +69,12 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
                 reportSamples, resolved, sweep);
     }
 
+    /** This config with another seed: one fine-tuning replicate of a comparison ({@code sweep.seeds}). */
+    public DdepConfig withSeed(long s) {
+        return new DdepConfig(s, stages, spark, data, prep, demo, model, train, encoder, decoder, noise, finetune,
+                evaluate, reportSamples, resolved, sweep);
+    }
+
     /** This config reading its shards from {@code root} (a sweep's sub-run reads the run's shards). */
     public DdepConfig withShards(String root) {
         return new DdepConfig(seed, stages, spark, new DataSettings(root, data.pretrainDataset(),

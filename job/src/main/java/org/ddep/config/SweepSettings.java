@@ -12,8 +12,15 @@ import java.util.List;
  * @param finetuneExamples training examples every sweep fine-tune run sees in all, so that every
  *                         fraction gets the same number of optimiser steps; 0 = {@code finetune.epochs}
  *                         epochs of each fraction's labelled images
+ * @param seeds            fine-tuning seeds per comparison point (every fraction, every noise level, and the
+ *                         pipeline's own fine-tuning runs): DDeP and the baseline share each seed, so their
+ *                         difference is paired
  */
-public record SweepSettings(List<Double> fractions, List<Double> sigmas, double sigmaFraction, long finetuneExamples) {
+public record SweepSettings(List<Double> fractions, List<Double> sigmas, double sigmaFraction, long finetuneExamples,
+                            int seeds) {
+    /** Fine-tuning seeds above this are more runs than any comparison here needs: a typo, most likely. */
+    public static final int MAX_SEEDS = 100;
+
     static SweepSettings from(Config root) {
         Section s = new Section(root, "ddep.sweep");
         long examples = s.longValue("finetune-examples");
@@ -21,6 +28,6 @@ public record SweepSettings(List<Double> fractions, List<Double> sigmas, double 
             throw ConfigError.of(s.key("finetune-examples"), examples, "0 (finetune.epochs) or a number of examples");
         }
         return new SweepSettings(s.doubleList("fractions", 0, 1), s.doubleList("sigmas", 0, 100),
-                s.doubleIn("sigma-fraction", 0, 1, false), examples);
+                s.doubleIn("sigma-fraction", 0, 1, false), examples, s.intIn("seeds", 1, MAX_SEEDS));
     }
 }

@@ -7,6 +7,7 @@ import org.ddep.config.NoiseSpec;
 import org.ddep.config.StageSchedule;
 import org.ddep.config.SweepSettings;
 import org.ddep.data.HadoopFiles;
+import org.ddep.eval.Estimate;
 import org.ddep.report.LinePlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -55,62 +57,105 @@ public final class Sweep {
         this.settings = ctx.config().sweep();
     }
 
-    /** One point of a sweep: fraction or sigma, and the mIoU of each variant there. */
-    public record Point(double x, long labelledImages, Map<String, Double> miou) {
+    /**
+     * One point of a sweep: fraction or sigma, and the mIoU of each variant there, one per seed in the order of
+     * {@code seeds} (the same seed at the same index for both variants: a pair).
+     */
+    public record Point(double x, long labelledImages, List<Long> seeds, Map<String, List<Double>> miou) {
+        public Estimate estimate(String variant) {
+            return Estimate.of(values(variant));
+        }
+
+        /** DDeP - baseline, paired by seed. */
+        public Estimate difference() {
+            return Estimate.paired(values(FinetuneSettings.DDEP), values(FinetuneSettings.RANDOM_DECODER));
+        }
+
+        private double[] values(String variant) {
+            return miou.get(variant).stream().mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
-    /** mIoU against the label fraction for DDeP and the random-decoder baseline. */
+    /** mIoU against the label fraction for DDeP and the random-decoder baseline, for every seed. */
     public List<Point> fractions() throws Exception {
         prepare();
         List<Double> fractions = settings.fractions().stream().sorted().toList();
-        total = fractions.size() * VARIANTS.size();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
+        total = fractions.size() * VARIANTS.size() * seeds.size();
         RunDir sweep = sub(DIR);
-        List<Point> points = new ArrayList<>();
+        Map<Double, Map<String, List<Double>>> miou = new LinkedHashMap<>();
         try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
-            for (double f : fractions) {
-                Map<String, Double> miou = new LinkedHashMap<>();
-                for (String v : VARIANTS) {
-                    miou.put(v, point(ctx, ctx.run(), sweep, heldOut, new FinetuneRun(v, f)));
+            // Seed by seed, so that an interrupted sweep has whole curves to show for the seeds it finished.
+            for (long seed : seeds) {
+                for (double f : fractions) {
+                    for (String v : VARIANTS) {
+                        miou.computeIfAbsent(f, k -> perVariant()).get(v)
+                                .add(point(ctx, ctx.run(), sweep, heldOut, run(v, f, seed)));
+                    }
                 }
-                points.add(new Point(f, labelled(f), miou));
             }
+        }
+        List<Point> points = new ArrayList<>();
+        for (double f : fractions) {
+            points.add(new Point(f, labelled(f), seeds, miou.get(f)));
         }
         writeFractions(points);
         finish();
         return points;
     }
 
-    /** mIoU of DDeP fine-tuned at {@code sweep.sigma-fraction} against the noise level of its pretraining. */
+    private FinetuneRun run(String variant, double fraction, long seed) {
+        return new FinetuneRun(variant, fraction, seed, seed == ctx.config().seed());
+    }
+
+    private static Map<String, List<Double>> perVariant() {
+        Map<String, List<Double>> m = new LinkedHashMap<>();
+        VARIANTS.forEach(v -> m.put(v, new ArrayList<>()));
+        return m;
+    }
+
+    /**
+     * mIoU of DDeP fine-tuned at {@code sweep.sigma-fraction} against the noise level of its pretraining, for
+     * every seed; each seed's DDeP runs pair with the baseline of that seed (which does not depend on sigma).
+     */
     public List<Point> sigmas() throws Exception {
         prepare();
         List<Double> sigmas = settings.sigmas().stream().sorted().toList();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
         double f = settings.sigmaFraction();
-        // One pretraining and one fine-tune per noise level, the run's own sigma only the latter, plus the baseline.
-        total = sigmas.size() * 2 + 1 - (sigmas.contains(ctx.config().noise().sigma()) ? 1 : 0);
-        List<Point> points = new ArrayList<>();
-        double baseline;
-        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
-            baseline = point(ctx, ctx.run(), sub(DIR), heldOut, new FinetuneRun(FinetuneSettings.RANDOM_DECODER, f));
-            for (double sigma : sigmas) {
-                Map<String, Double> miou = new LinkedHashMap<>();
-                if (sigma == ctx.config().noise().sigma()) {
-                    // The run's own noise level: its decoder pretraining and the fraction sweep's DDeP run.
-                    miou.put(FinetuneSettings.DDEP, point(ctx, ctx.run(), sub(DIR), heldOut,
-                            new FinetuneRun(FinetuneSettings.DDEP, f)));
-                    miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
-                    points.add(new Point(sigma, labelled(f), miou));
-                    continue;
-                }
+        double own = ctx.config().noise().sigma();
+        // One pretraining per noise level but the run's own, one fine-tune per noise level and seed, plus the baselines.
+        total = sigmas.size() - (sigmas.contains(own) ? 1 : 0) + seeds.size() * (sigmas.size() + 1);
+        Map<Double, StageContext> pretrained = new LinkedHashMap<>();
+        for (double sigma : sigmas) {
+            if (sigma != own) {
                 RunDir dir = sub(SIGMA_DIR, "sigma-" + plain(sigma));
                 NoiseSpec base = ctx.config().noise();
                 NoiseSpec noise = new NoiseSpec(base.kind(), sigma, base.target(), base.gamma());
                 StageContext sc = new StageContext(ctx.config().withNoise(noise).withShards(ctx.shardsRoot()), dir,
                         ctx.spark(), ctx.extraHooks());
                 pretrainDecoder(sc);
-                miou.put(FinetuneSettings.DDEP, point(sc, dir, dir, heldOut, new FinetuneRun(FinetuneSettings.DDEP, f)));
-                miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
-                points.add(new Point(sigma, labelled(f), miou));
+                pretrained.put(sigma, sc);
             }
+        }
+        Map<Double, Map<String, List<Double>>> miou = new LinkedHashMap<>();
+        sigmas.forEach(sigma -> miou.put(sigma, perVariant()));
+        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
+            for (long seed : seeds) {
+                double baseline = point(ctx, ctx.run(), sub(DIR), heldOut, run(FinetuneSettings.RANDOM_DECODER, f, seed));
+                for (double sigma : sigmas) {
+                    StageContext sc = pretrained.get(sigma);
+                    // The run's own noise level: its decoder pretraining and the fraction sweep's DDeP run.
+                    double ddep = sc == null ? point(ctx, ctx.run(), sub(DIR), heldOut, run(FinetuneSettings.DDEP, f, seed))
+                            : point(sc, sc.run(), sc.run(), heldOut, run(FinetuneSettings.DDEP, f, seed));
+                    miou.get(sigma).get(FinetuneSettings.DDEP).add(ddep);
+                    miou.get(sigma).get(FinetuneSettings.RANDOM_DECODER).add(baseline);
+                }
+            }
+        }
+        List<Point> points = new ArrayList<>();
+        for (double sigma : sigmas) {
+            points.add(new Point(sigma, labelled(f), seeds, miou.get(sigma)));
         }
         writeSigmas(points, f);
         finish();
@@ -216,42 +261,74 @@ public final class Sweep {
                 String.format("%.1f min", (System.nanoTime() - started) / 60e9), ctx.run().path("report", "index.md"));
     }
 
+    /** Columns of the sweeps' tables after the point's own: one row per variant and one for the paired difference. */
+    static final String STATS_COLUMNS = "variant,seeds,mean,sd,ci95_low,ci95_high,ddep_vs_baseline";
+    /** The variant name of a table's difference rows. */
+    static final String DIFFERENCE = "ddep-minus-baseline";
+
     private void writeFractions(List<Point> points) throws IOException {
-        StringBuilder csv = new StringBuilder("label_fraction,labelled_images,ddep_miou,random_decoder_miou,ddep_minus_baseline\n");
+        StringBuilder csv = new StringBuilder("label_fraction,labelled_images," + STATS_COLUMNS + "\n");
         for (Point p : points) {
-            double a = p.miou().get(FinetuneSettings.DDEP);
-            double b = p.miou().get(FinetuneSettings.RANDOM_DECODER);
-            csv.append(plain(p.x())).append(',').append(p.labelledImages()).append(',').append(num(a)).append(',')
-                    .append(num(b)).append(',').append(num(a - b)).append('\n');
+            statsRows(csv, plain(p.x()) + "," + p.labelledImages() + ",", p);
         }
-        write(LABEL_EFFICIENCY, csv.toString(), plot("Label efficiency: mIoU against the fraction of labels",
-                "fraction of labelled training images (log scale)", points));
+        write(LABEL_EFFICIENCY, csv.toString(), perSeed("label_fraction", points), plot("Label efficiency: mIoU "
+                + "against the fraction of labels", "fraction of labelled training images (log scale)", points));
     }
 
     private void writeSigmas(List<Point> points, double fraction) throws IOException {
-        StringBuilder csv = new StringBuilder("sigma,label_fraction,ddep_miou,random_decoder_miou\n");
+        StringBuilder csv = new StringBuilder("sigma,label_fraction," + STATS_COLUMNS + "\n");
         for (Point p : points) {
-            csv.append(plain(p.x())).append(',').append(plain(fraction)).append(',')
-                    .append(num(p.miou().get(FinetuneSettings.DDEP))).append(',')
-                    .append(num(p.miou().get(FinetuneSettings.RANDOM_DECODER))).append('\n');
+            statsRows(csv, plain(p.x()) + "," + plain(fraction) + ",", p);
         }
-        write(NOISE_LEVEL, csv.toString(), plot("Noise level of decoder pretraining: mIoU at " + plain(fraction)
-                + " of the labels", "sigma (log scale)", points));
+        write(NOISE_LEVEL, csv.toString(), perSeed("sigma", points), plot("Noise level of decoder pretraining: mIoU at "
+                + plain(fraction) + " of the labels", "sigma (log scale)", points));
+    }
+
+    private static void statsRows(StringBuilder csv, String point, Point p) {
+        for (String v : VARIANTS) {
+            csv.append(point).append(v).append(',').append(stats(p.estimate(v))).append(",\n");
+        }
+        Estimate d = p.difference();
+        csv.append(point).append(DIFFERENCE).append(',').append(stats(d)).append(',')
+                .append(d.verdict().name().toLowerCase(Locale.ROOT).replace('_', ' ')).append('\n');
+    }
+
+    private static String stats(Estimate e) {
+        return e.n() + "," + num(e.mean()) + "," + num(e.sd()) + "," + num(e.low()) + "," + num(e.high());
+    }
+
+    /** Every run's mIoU, one line per point and seed: what the statistics were computed from. */
+    private static String perSeed(String x, List<Point> points) {
+        StringBuilder csv = new StringBuilder(x + ",seed,ddep_miou,random_decoder_miou,ddep_minus_baseline\n");
+        for (Point p : points) {
+            for (int i = 0; i < p.seeds().size(); i++) {
+                double a = p.miou().get(FinetuneSettings.DDEP).get(i);
+                double b = p.miou().get(FinetuneSettings.RANDOM_DECODER).get(i);
+                csv.append(plain(p.x())).append(',').append(p.seeds().get(i)).append(',').append(num(a)).append(',')
+                        .append(num(b)).append(',').append(num(a - b)).append('\n');
+            }
+        }
+        return csv.toString();
     }
 
     private static LinePlot plot(String title, String x, List<Point> points) {
         LinePlot plot = new LinePlot(title, x, "mIoU", true);
+        double[] xs = points.stream().mapToDouble(Point::x).toArray();
         for (String v : VARIANTS) {
-            double[] xs = points.stream().mapToDouble(Point::x).toArray();
-            double[] ys = points.stream().mapToDouble(p -> p.miou().get(v)).toArray();
-            plot.add(v.equals(FinetuneSettings.DDEP) ? "DDeP (pretrained decoder)" : "baseline (random decoder)", xs, ys);
+            List<Estimate> e = points.stream().map(p -> p.estimate(v)).toList();
+            plot.add(v.equals(FinetuneSettings.DDEP) ? "DDeP (pretrained decoder)" : "baseline (random decoder)", xs,
+                    e.stream().mapToDouble(Estimate::mean).toArray(), e.stream().mapToDouble(Estimate::low).toArray(),
+                    e.stream().mapToDouble(Estimate::high).toArray());
         }
+        int n = points.isEmpty() ? 0 : points.get(0).seeds().size();
+        plot.note(n == 1 ? "one seed: no error bars, no result" : "mean of " + n + " seeds, bars: 95% CI (Student's t)");
         return plot;
     }
 
-    private void write(String name, String csv, LinePlot plot) throws IOException {
+    private void write(String name, String csv, String seeds, LinePlot plot) throws IOException {
         String dir = ctx.run().path("report");
         ctx.files().writeString(HadoopFiles.join(dir, name + ".csv"), csv);
+        ctx.files().writeString(HadoopFiles.join(dir, name + "_seeds.csv"), seeds);
         ReportStage.writePng(ctx.files(), HadoopFiles.join(dir, name + ".png"), plot.render(720, 420));
         LOG.info("sweep: {}\n{}", HadoopFiles.join(dir, name + ".csv"), csv.strip());
     }
@@ -261,6 +338,6 @@ public final class Sweep {
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format("%.4f", v);
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
     }
 }
