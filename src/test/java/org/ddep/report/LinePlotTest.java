@@ -57,6 +57,9 @@ class LinePlotTest {
                 .add("loss", new double[]{0.1, 1}, new double[]{Double.NaN, 0.2});
         YIntervalSeriesCollection data = (YIntervalSeriesCollection) p.chart().getXYPlot().getDataset();
         assertEquals(0.4, data.getStartYValue(0, 0), 1e-12);
+        // Two series with bars on a log axis: drawn 0.006 decades (1.4%) either side of their x, so no bar hides another.
+        assertEquals(0.1 * Math.pow(10, -0.006), data.getXValue(0, 0), 1e-12);
+        assertEquals(Math.pow(10, 0.006), data.getXValue(1, 0), 1e-12);
         assertEquals(0.7, data.getEndYValue(0, 0), 1e-12);
         assertEquals(0.6, data.getStartYValue(0, 1), 1e-12);
         assertEquals(1, data.getItemCount(1), "a non-finite y is left out");

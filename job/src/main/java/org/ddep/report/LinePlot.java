@@ -34,6 +34,8 @@ public final class LinePlot {
             new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b)};
     /** Above this many points a series is drawn as a line without markers (loss curves). */
     private static final int MARKERS_UP_TO = 30;
+    /** How far apart (in decades of a log x axis) the error bars of neighbouring series are drawn. */
+    private static final double DODGE = 0.012;
     private final String title;
     private final String xLabel;
     private final String yLabel;
@@ -83,25 +85,29 @@ public final class LinePlot {
 
     JFreeChart chart() {
         YIntervalSeriesCollection data = new YIntervalSeriesCollection();
-        for (Series s : series) {
+        boolean bars = series.stream().anyMatch(LinePlot::hasBars);
+        for (int k = 0; k < series.size(); k++) {
+            Series s = series.get(k);
+            // Error bars of series at the same x are set slightly apart (on a log axis) so that none hides another.
+            double dodge = bars && logX ? Math.pow(10, DODGE * (k - (series.size() - 1) / 2.0)) : 1;
             YIntervalSeries out = new YIntervalSeries(s.name(), false, true);
             for (int i = 0; i < s.x().length; i++) {
                 if (!Double.isFinite(s.y()[i]) || (logX && !(s.x()[i] > 0))) {
                     continue;
                 }
                 boolean bar = Double.isFinite(s.low()[i]) && Double.isFinite(s.high()[i]);
-                out.add(s.x()[i], s.y()[i], bar ? s.low()[i] : s.y()[i], bar ? s.high()[i] : s.y()[i]);
+                out.add(s.x()[i] * dodge, s.y()[i], bar ? s.low()[i] : s.y()[i], bar ? s.high()[i] : s.y()[i]);
             }
             data.addSeries(out);
         }
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
-        if (series.stream().anyMatch(LinePlot::hasBars)) {
-            XYErrorRenderer bars = new XYErrorRenderer();
-            bars.setDrawXError(false);
-            bars.setDefaultLinesVisible(true);
-            bars.setCapLength(6);
-            bars.setErrorStroke(new BasicStroke(1.5f));
-            renderer = bars;
+        if (bars) {
+            XYErrorRenderer errors = new XYErrorRenderer();
+            errors.setDrawXError(false);
+            errors.setDefaultLinesVisible(true);
+            errors.setCapLength(6);
+            errors.setErrorStroke(new BasicStroke(1.5f));
+            renderer = errors;
         }
         for (int i = 0; i < series.size(); i++) {
             renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -110,7 +116,8 @@ public final class LinePlot {
         }
         NumberAxis y = new NumberAxis(yLabel);
         y.setAutoRangeIncludesZero(false);
-        XYPlot plot = new XYPlot(data, logX ? new RoundLogAxis(xLabel) : linear(xLabel), y, renderer);
+        boolean whole = series.stream().allMatch(s -> java.util.Arrays.stream(s.x()).allMatch(v -> v == Math.rint(v)));
+        XYPlot plot = new XYPlot(data, logX ? new RoundLogAxis(xLabel) : linear(xLabel, whole), y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xdddddd));
         plot.setRangeGridlinePaint(new Color(0xdddddd));
@@ -131,9 +138,12 @@ public final class LinePlot {
         return false;
     }
 
-    private static ValueAxis linear(String label) {
+    private static ValueAxis linear(String label, boolean whole) {
         NumberAxis x = new NumberAxis(label);
         x.setAutoRangeIncludesZero(false);
+        if (whole) {
+            x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());   // iterations: no tick at 2.5
+        }
         return x;
     }
 
