@@ -46,6 +46,12 @@ class LinePlotTest {
         List<?> ticks = x.refreshTicks(g, new AxisState(), new Rectangle2D.Double(60, 40, 640, 300), RectangleEdge.BOTTOM);
         assertEquals(List.of("0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"),
                 ticks.stream().map(t -> ((Tick) t).getText()).toList());
+        chart = new LinePlot("averaging", "frequency", "mIoU", true).add("DDeP", new double[]{1, 4, 16},
+                new double[]{0.5, 0.5, 0.4}).xTicks(List.of(1.0, 4.0, 16.0, 64.0)).chart();
+        chart.draw(g, new Rectangle2D.Double(0, 0, 720, 420));
+        ticks = chart.getXYPlot().getDomainAxis().refreshTicks(g, new AxisState(), new Rectangle2D.Double(60, 40, 640, 300),
+                RectangleEdge.BOTTOM);
+        assertEquals(List.of("1", "4", "16"), ticks.stream().map(t -> ((Tick) t).getText()).toList(), "given ticks win, where in range");
         g.dispose();
     }
 

@@ -29,11 +29,11 @@ class SeededRunsTest {
 
     @Test
     void everyVerdictIsWorded() {
-        assertEquals("At 0.1 of the labels, DDeP is **ahead** of the baseline: +0.065 mIoU (95% CI +0.044 to +0.086 "
-                + "over 4 paired seeds).", ReportSections.verdict("0.1 of the labels",
+        assertEquals("At label fraction 0.1, DDeP is **ahead** of the baseline: +0.0650 mIoU (95% CI +0.0445 to "
+                + "+0.0855 over 4 paired seeds).", ReportSections.verdict("label fraction 0.1",
                 Estimate.paired(new double[]{0.55, 0.60, 0.66, 0.58}, new double[]{0.50, 0.53, 0.60, 0.50})));
         assertTrue(ReportSections.verdict("x", Estimate.paired(new double[]{0.50, 0.53, 0.60, 0.50},
-                new double[]{0.55, 0.60, 0.66, 0.58})).contains("DDeP is **behind** the baseline: -0.065 mIoU"));
+                new double[]{0.55, 0.60, 0.66, 0.58})).contains("DDeP is **behind** the baseline: -0.0650 mIoU"));
         assertTrue(ReportSections.verdict("x", Estimate.of(0.02, 0.04, 0.06 - 0.1)).contains("**not distinguishable** at 95%"));
         String one = ReportSections.verdict("x", Estimate.of(0.2));
         assertTrue(one.contains("**one seed only**") && one.contains("not a result") && !one.contains("ahead"), one);

@@ -104,7 +104,7 @@ class SweepAndPredictTest {
     @Test
     void theReportSaysPerFractionWhereDdepStandsAndNeverCallsOneSeedAResult() {
         String index = twoSeedIndex;
-        for (String f : List.of("0.25 of the labels", "1 of the labels (40 images)")) {
+        for (String f : List.of("label fraction 0.25", "label fraction 1 (40 images)")) {
             String line = index.lines().filter(l -> l.startsWith("- At " + f)).findFirst().orElseThrow(() ->
                     new AssertionError("no sentence for " + f + " in\n" + index));
             assertTrue(VERDICTS.stream().anyMatch(v -> line.contains("**" + v)) && line.contains("over 2 paired seeds"), line);
@@ -153,7 +153,7 @@ class SweepAndPredictTest {
         TinyRun.pipeline(dir, TinyRun.config(SWEEP), List.of()).runAll();
         Path tuned = dir.resolve("finetune");
         FileTime first = Files.getLastModifiedTime(tuned.resolve("ddep-f0.5/model.zip"));
-        assertTrue(Files.readString(dir.resolve("report/index.md")).contains("- At 0.5 of the labels, **one seed only**"));
+        assertTrue(Files.readString(dir.resolve("report/index.md")).contains("- At label fraction 0.5, **one seed only**"));
         TinyRun.pipeline(dir, TinyRun.config(SWEEP2), List.of()).runAll();
         assertEquals(first, Files.getLastModifiedTime(tuned.resolve("ddep-f0.5/model.zip")), "seed 42 trained again");
         for (String v : List.of("ddep", "random-decoder")) {
@@ -164,8 +164,41 @@ class SweepAndPredictTest {
         assertEquals(4, summary.size());
         String index = Files.readString(dir.resolve("report/index.md"));
         assertTrue(index.contains("| DDeP - baseline (paired) | 0.5 | 2 |"), index);
-        String line = index.lines().filter(l -> l.startsWith("- At 0.5 of the labels")).findFirst().orElseThrow();
+        String line = index.lines().filter(l -> l.startsWith("- At label fraction 0.5")).findFirst().orElseThrow();
         assertTrue(VERDICTS.stream().anyMatch(v -> line.contains("**" + v)) && line.contains("over 2 paired seeds"), line);
+    }
+
+    @Test
+    void averagingSweepRunsEverySettingAndPairsItWithSynchronousTraining() throws Exception {
+        Pipeline p = TinyRun.pipeline(dir, TinyRun.config(Stream.concat(Stream.of(SWEEP2), Stream.of("sweep.workers=[2, 1]",
+                "sweep.averaging-frequencies=[2, 1]", "sweep.averaging-fraction=0.25")).toArray(String[]::new)), List.of());
+        Map<Sweep.Averaging, Sweep.Point> settings = new Sweep(p).averaging();
+        Sweep.Averaging one = new Sweep.Averaging(1, 1);
+        Sweep.Averaging every1 = new Sweep.Averaging(2, 1);
+        Sweep.Averaging own = new Sweep.Averaging(2, 2);
+        assertEquals(List.of(one, every1, own), List.copyOf(settings.keySet()), "one worker once, then by frequency");
+        // The run's own setting (train.workers = 2, averaging-frequency = 2) is the fraction sweep's 0.25 runs.
+        assertEquals(points.get(0).miou(), settings.get(own).miou());
+        assertTrue(Files.notExists(dir.resolve("sweep-averaging/" + own.id())));
+        for (Sweep.Averaging a : List.of(one, every1)) {
+            for (String run : List.of("ddep-f0.25", "random-decoder-f0.25", "ddep-f0.25-s1042", "random-decoder-f0.25-s1042")) {
+                assertTrue(Files.exists(dir.resolve("sweep-averaging/" + a.id() + "/evaluate/" + run + "/metrics.json")), run);
+            }
+        }
+        List<String> csv = Files.readAllLines(dir.resolve("report/averaging.csv"));
+        assertEquals("workers,averaging_frequency,label_fraction,variant,seeds,mean,sd,ci95_low,ci95_high,verdict", csv.get(0));
+        assertEquals(1 + 3 + 5 + 5, csv.size(), String.join("\n", csv));
+        String[] cost = csv.stream().filter(l -> l.startsWith("2,1,0.25,ddep-minus-1-worker,")).findFirst().orElseThrow()
+                .split(",", -1);
+        List<Double> sync = settings.get(one).miou().get("ddep");
+        List<Double> avg = settings.get(every1).miou().get("ddep");
+        assertEquals("2", cost[4]);
+        assertEquals((avg.get(0) - sync.get(0) + avg.get(1) - sync.get(1)) / 2, Double.parseDouble(cost[5]), 1e-3);
+        assertTrue(VERDICTS.contains(cost[9]), cost[9]);
+        String index = Files.readString(dir.resolve("report/index.md"));
+        assertTrue(index.contains("![averaging](averaging.png)") && index.contains("- At 2 workers averaging every 1 "
+                + "minibatch (label fraction 0.25), DDeP") && index.contains("the same on 1 worker (synchronous)"), index);
+        assertEquals(720, ImageIO.read(dir.resolve("report/averaging.png").toFile()).getWidth());
     }
 
     @Test
@@ -200,7 +233,7 @@ class SweepAndPredictTest {
         assertEquals("sigma,label_fraction,variant,seeds,mean,sd,ci95_low,ci95_high,ddep_vs_baseline", csv.get(0));
         assertEquals(1 + 3 * 3, csv.size());
         String index = Files.readString(dir.resolve("report/index.md"));
-        assertTrue(index.contains("noise_level.png") && index.contains("- At sigma 0.4 (0.25 of the labels)"), index);
+        assertTrue(index.contains("noise_level.png") && index.contains("- At sigma 0.4 (label fraction 0.25)"), index);
     }
 
     @Test
@@ -265,6 +298,8 @@ class SweepAndPredictTest {
     @Test
     void theCliRejectsABadSweepBeforeAnyWork() {
         assertEquals(2, Main.execute("sweep", "--mode", "noise"));
+        assertEquals(2, Main.execute("sweep", "--mode", "averaging", "--workers", "3"));
+        assertEquals(2, Main.execute("sweep", "--seeds", "0"));
         assertEquals(2, Main.execute("sweep", "--fractions", "0,0.5"));
         assertEquals(2, Main.execute("sweep", "--set", "sweep.finetune-examples=-1"));
     }

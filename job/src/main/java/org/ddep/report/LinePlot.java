@@ -42,6 +42,7 @@ public final class LinePlot {
     private final boolean logX;
     private final List<Series> series = new ArrayList<>();
     private String note = "";
+    private List<Double> xTicks = List.of();
 
     /** One line: y over x, and an interval [low, high] per point where known (NaN: no bar). */
     public record Series(String name, double[] x, double[] y, double[] low, double[] high) {
@@ -72,6 +73,12 @@ public final class LinePlot {
     /** A line under the title (what the bars are, how many seeds). */
     public LinePlot note(String text) {
         this.note = text;
+        return this;
+    }
+
+    /** Ticks of a log x axis at these values (averaging frequencies 1, 4, 16) instead of at 1, 2, 5 x 10^k. */
+    public LinePlot xTicks(List<Double> values) {
+        this.xTicks = List.copyOf(values);
         return this;
     }
 
@@ -117,7 +124,7 @@ public final class LinePlot {
         NumberAxis y = new NumberAxis(yLabel);
         y.setAutoRangeIncludesZero(false);
         boolean whole = series.stream().allMatch(s -> java.util.Arrays.stream(s.x()).allMatch(v -> v == Math.rint(v)));
-        XYPlot plot = new XYPlot(data, logX ? new RoundLogAxis(xLabel) : linear(xLabel, whole), y, renderer);
+        XYPlot plot = new XYPlot(data, logX ? new RoundLogAxis(xLabel, xTicks) : linear(xLabel, whole), y, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xdddddd));
         plot.setRangeGridlinePaint(new Color(0xdddddd));
@@ -166,23 +173,27 @@ public final class LinePlot {
         return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
     }
 
-    /** A base-10 log axis whose ticks are {@link #roundLogTicks} rather than powers of ten only. */
+    /** A base-10 log axis whose ticks are {@link #roundLogTicks} (or given values) rather than powers of ten only. */
     private static final class RoundLogAxis extends LogAxis {
-        RoundLogAxis(String label) {
+        private final List<Double> fixed;
+
+        RoundLogAxis(String label, List<Double> fixed) {
             super(label);
+            this.fixed = fixed;
             setTickMarksVisible(true);
         }
 
         @Override
         @SuppressWarnings({"rawtypes", "unchecked"})
         protected List refreshTicksHorizontal(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
-            List<Double> round = roundLogTicks(getLowerBound(), getUpperBound());
-            if (round.size() < 2) {
+            List<Double> at = fixed.isEmpty() ? roundLogTicks(getLowerBound(), getUpperBound())
+                    : fixed.stream().filter(v -> getRange().contains(v)).toList();
+            if (at.size() < 2 && fixed.isEmpty()) {
                 return super.refreshTicksHorizontal(g2, dataArea, edge);   // a range inside one 1-2-5 step
             }
             TextAnchor anchor = edge == RectangleEdge.TOP ? TextAnchor.BOTTOM_CENTER : TextAnchor.TOP_CENTER;
             List ticks = new ArrayList();
-            for (double v : round) {
+            for (double v : at) {
                 ticks.add(new NumberTick(TickType.MAJOR, v, label(v), anchor, TextAnchor.CENTER, 0.0));
             }
             return ticks;

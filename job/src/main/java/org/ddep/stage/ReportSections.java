@@ -60,7 +60,7 @@ final class ReportSections {
             if (ddep != null && base != null) {
                 Estimate d = Estimate.paired(values(ddep, seeds), values(base, seeds));
                 tableRow(md, "DDeP - baseline (paired)", fraction, d);
-                words.add(verdict(fraction + " of the labels", d));
+                words.add(verdict("label fraction " + fraction, d));
             }
         }
         md.append('\n');
@@ -87,16 +87,24 @@ final class ReportSections {
      * 95%; with one seed, that the difference is no result.
      */
     static String verdict(String where, Estimate d) {
-        String mean = String.format(Locale.ROOT, "%+.3f", d.mean());
-        String ci = String.format(Locale.ROOT, "95%% CI %+.3f to %+.3f over %d paired seeds", d.low(), d.high(), d.n());
+        return verdict(where, d, "DDeP", "the baseline");
+    }
+
+    /** The same for any paired difference {@code subject - reference}. */
+    static String verdict(String where, Estimate d, String subject, String reference) {
+        String mean = String.format(Locale.ROOT, "%+.4f", d.mean());
+        String ci = String.format(Locale.ROOT, "95%% CI %+.4f to %+.4f over %d paired seeds", d.low(), d.high(), d.n());
         return switch (d.verdict()) {
-            case AHEAD -> "At " + where + ", DDeP is **ahead** of the baseline: " + mean + " mIoU (" + ci + ").";
-            case BEHIND -> "At " + where + ", DDeP is **behind** the baseline: " + mean + " mIoU (" + ci + ").";
-            case NOT_DISTINGUISHABLE -> "At " + where + ", DDeP and the baseline are **not distinguishable** at 95%: "
-                    + mean + " mIoU (" + ci + ").";
+            case AHEAD -> "At " + where + ", " + subject + " is **ahead** of " + reference + ": " + mean + " mIoU ("
+                    + ci + ").";
+            case BEHIND -> "At " + where + ", " + subject + " is **behind** " + reference + ": " + mean + " mIoU ("
+                    + ci + ").";
+            case NOT_DISTINGUISHABLE -> "At " + where + ", " + subject + " and " + reference + " are **not "
+                    + "distinguishable** at 95%: " + mean + " mIoU (" + ci + ").";
             case SINGLE_SEED -> d.n() == 0 ? "At " + where + ", no pair of runs is evaluated yet."
-                    : "At " + where + ", **one seed only**: DDeP - baseline = " + mean + " mIoU is not a result (one "
-                    + "seed says nothing about seed-to-seed variation; run 3 or more with `--seeds`).";
+                    : "At " + where + ", **one seed only**: " + subject + " - " + reference + " = " + mean
+                    + " mIoU is not a result (one seed says nothing about seed-to-seed variation; run 3 or more "
+                    + "with `--seeds`).";
         };
     }
 
@@ -144,7 +152,9 @@ final class ReportSections {
     /** The sweeps' plots and tables, when {@code ddep sweep} has written them. */
     static void sweeps(StageContext ctx, StringBuilder md) throws IOException {
         for (String[] sweep : List.of(new String[]{Sweep.LABEL_EFFICIENCY, "Label efficiency (ddep sweep)"},
-                new String[]{Sweep.NOISE_LEVEL, "Noise level of decoder pretraining (ddep sweep --mode sigma)"})) {
+                new String[]{Sweep.NOISE_LEVEL, "Noise level of decoder pretraining (ddep sweep --mode sigma)"},
+                new String[]{Sweep.AVERAGING, "Parameter averaging against synchronous training (ddep sweep --mode "
+                        + "averaging)"})) {
             String csv = ctx.run().path("report", sweep[0] + ".csv");
             if (!ctx.files().exists(csv)) {
                 continue;
@@ -156,26 +166,39 @@ final class ReportSections {
             for (int i = 1; i < lines.length; i++) {
                 md.append("| ").append(lines[i].replace(",", " | ")).append(" |\n");
             }
-            md.append("\nMean, sd and Student's t 95% CI over seeds; `").append(Sweep.DIFFERENCE).append("` pairs the "
-                    + "variants of each seed. Every run: `").append(sweep[0]).append("_seeds.csv`.\n\n");
-            differences(lines, sweep[0].equals(Sweep.LABEL_EFFICIENCY), md);
+            md.append("\nMean, sd and Student's t 95% CI over seeds; `").append(SweepTables.DIFFERENCE)
+                    .append("` pairs the variants of each seed").append(sweep[0].equals(Sweep.AVERAGING) ? ", `<variant>"
+                            + SweepTables.MINUS_SYNCHRONOUS + "` each run with the same variant and seed on 1 worker" : "")
+                    .append(". Every run: `").append(sweep[0]).append("_seeds.csv`.\n\n");
+            differences(lines, md);
         }
     }
 
-    /** A sentence per point of a sweep's table, from its difference rows. */
-    private static void differences(String[] lines, boolean fractions, StringBuilder md) {
+    /** A sentence per difference row of a sweep's table, where the point is named from the table's own columns. */
+    private static void differences(String[] lines, StringBuilder md) {
         List<String> header = List.of(lines[0].split(","));
         for (int i = 1; i < lines.length; i++) {
             String[] row = lines[i].split(",", -1);
-            if (!row[header.indexOf("variant")].equals(Sweep.DIFFERENCE)) {
+            String variant = row[header.indexOf("variant")];
+            if (!variant.equals(SweepTables.DIFFERENCE) && !variant.endsWith(SweepTables.MINUS_SYNCHRONOUS)) {
                 continue;
             }
             Estimate d = new Estimate(Integer.parseInt(row[header.indexOf("seeds")]), number(row[header.indexOf("mean")]),
                     number(row[header.indexOf("sd")]), number(row[header.indexOf("ci95_low")]),
                     number(row[header.indexOf("ci95_high")]));
-            String where = fractions ? row[0] + " of the labels (" + row[1] + " images)"
-                    : "sigma " + row[0] + " (" + row[1] + " of the labels)";
-            md.append("- ").append(verdict(where, d)).append('\n');
+            String where;
+            if (header.get(0).equals("label_fraction")) {
+                where = "label fraction " + row[0] + " (" + row[1] + " images)";
+            } else if (header.get(0).equals("sigma")) {
+                where = "sigma " + row[0] + " (label fraction " + row[1] + ")";
+            } else {
+                where = new Sweep.Averaging(Integer.parseInt(row[0]), Integer.parseInt(row[1])).words()
+                        + " (label fraction " + row[2] + ")";
+            }
+            String v = variant.replace(SweepTables.MINUS_SYNCHRONOUS, "");
+            md.append("- ").append(variant.equals(SweepTables.DIFFERENCE) ? verdict(where, d)
+                    : verdict(where, d, v.equals(FinetuneSettings.DDEP) ? "DDeP" : "the baseline",
+                    "the same on 1 worker (synchronous)")).append('\n');
         }
     }
 

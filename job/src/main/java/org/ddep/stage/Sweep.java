@@ -6,9 +6,9 @@ import org.ddep.config.FinetuneSettings;
 import org.ddep.config.NoiseSpec;
 import org.ddep.config.StageSchedule;
 import org.ddep.config.SweepSettings;
+import org.ddep.config.TrainSettings;
 import org.ddep.data.HadoopFiles;
 import org.ddep.eval.Estimate;
-import org.ddep.report.LinePlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +17,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,7 +27,9 @@ import java.util.Set;
  * finished runs reused, and {@code report/label_efficiency.{csv,png}} drawn. The sigma mode pretrains
  * the decoder once per noise level in {@code <run>/sweep-sigma/sigma-<s>/} (the run's own sigma reuses
  * the run's pretraining and the fraction sweep's run) and fine-tunes DDeP at {@code sweep.sigma-fraction}:
- * {@code report/noise_level.{csv,png}}.
+ * {@code report/noise_level.{csv,png}}. The averaging mode fine-tunes both variants with other
+ * {@code train.workers} and {@code train.averaging-frequency} in {@code <run>/sweep-averaging/}:
+ * {@code report/averaging.{csv,png}}. Every point is run with every seed of {@code sweep.seeds}.
  */
 public final class Sweep {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
@@ -39,9 +40,11 @@ public final class Sweep {
     static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep");
     static final String DIR = "sweep";
     static final String SIGMA_DIR = "sweep-sigma";
+    static final String AVERAGING_DIR = "sweep-averaging";
+    static final String AVERAGING = "averaging";
     static final String LABEL_EFFICIENCY = "label_efficiency";
     static final String NOISE_LEVEL = "noise_level";
-    private static final List<String> VARIANTS = List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER);
+    private static final List<String> VARIANTS = SweepTables.VARIANTS;
 
     private final Pipeline pipeline;
     private final StageContext ctx;
@@ -58,7 +61,7 @@ public final class Sweep {
     }
 
     /**
-     * One point of a sweep: fraction or sigma, and the mIoU of each variant there, one per seed in the order of
+     * One point of a sweep: fraction, sigma or averaging frequency, and the mIoU of each variant there, one per seed in the order of
      * {@code seeds} (the same seed at the same index for both variants: a pair).
      */
     public record Point(double x, long labelledImages, List<Long> seeds, Map<String, List<Double>> miou) {
@@ -71,7 +74,7 @@ public final class Sweep {
             return Estimate.paired(values(FinetuneSettings.DDEP), values(FinetuneSettings.RANDOM_DECODER));
         }
 
-        private double[] values(String variant) {
+        double[] values(String variant) {
             return miou.get(variant).stream().mapToDouble(Double::doubleValue).toArray();
         }
     }
@@ -99,7 +102,7 @@ public final class Sweep {
         for (double f : fractions) {
             points.add(new Point(f, labelled(f), seeds, miou.get(f)));
         }
-        writeFractions(points);
+        write(LABEL_EFFICIENCY, SweepTables.fractions(points));
         finish();
         return points;
     }
@@ -157,7 +160,66 @@ public final class Sweep {
         for (double sigma : sigmas) {
             points.add(new Point(sigma, labelled(f), seeds, miou.get(sigma)));
         }
-        writeSigmas(points, f);
+        write(NOISE_LEVEL, SweepTables.sigmas(points, f));
+        finish();
+        return points;
+    }
+
+    /** One parameter-averaging setting: workers, and minibatches per worker between averages. */
+    public record Averaging(int workers, int frequency) {
+        String id() {
+            return "workers-" + workers + "-every-" + frequency;
+        }
+
+        String words() {
+            return workers == 1 ? "1 worker (synchronous)" : workers + " workers averaging every " + frequency
+                    + (frequency == 1 ? " minibatch" : " minibatches");
+        }
+    }
+
+    /** {@code sweep.workers} x {@code sweep.averaging-frequencies}; one worker once (it averages with nobody). */
+    List<Averaging> averagingSettings() {
+        List<Averaging> out = new ArrayList<>();
+        for (int w : settings.workers().stream().sorted().distinct().toList()) {
+            if (w == 1) {
+                out.add(new Averaging(1, 1));
+                continue;
+            }
+            settings.averagingFrequencies().stream().sorted().distinct().forEach(f -> out.add(new Averaging(w, f)));
+        }
+        return out;
+    }
+
+    /**
+     * mIoU of both variants fine-tuned at {@code sweep.averaging-fraction} with every averaging setting and seed
+     * (the pretraining is the run's): what parameter averaging costs against synchronous training. The run's own
+     * setting reuses the fraction sweep's runs; the others live in {@code <run>/sweep-averaging/workers-W-every-F/}.
+     */
+    public Map<Averaging, Point> averaging() throws Exception {
+        prepare();
+        List<Averaging> all = averagingSettings();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
+        double f = settings.averagingFraction();
+        TrainSettings own = ctx.config().train();
+        total = all.size() * VARIANTS.size() * seeds.size();
+        Map<Averaging, Map<String, List<Double>>> miou = new LinkedHashMap<>();
+        all.forEach(a -> miou.put(a, perVariant()));
+        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
+            for (long seed : seeds) {
+                for (Averaging a : all) {
+                    boolean same = a.workers() == own.workers() && a.frequency() == own.averagingFrequency();
+                    StageContext c = same ? ctx : ctx.with(ctx.config().withTrain(new TrainSettings(a.workers(),
+                            a.frequency(), own.prefetchBatches(), own.stopOnNan(), own.collectStats())));
+                    RunDir into = same ? sub(DIR) : sub(AVERAGING_DIR, a.id());
+                    for (String v : VARIANTS) {
+                        miou.get(a).get(v).add(point(c, ctx.run(), into, heldOut, run(v, f, seed)));
+                    }
+                }
+            }
+        }
+        Map<Averaging, Point> points = new LinkedHashMap<>();
+        all.forEach(a -> points.put(a, new Point(a.frequency(), labelled(f), seeds, miou.get(a))));
+        write(AVERAGING, SweepTables.averaging(points, f));
         finish();
         return points;
     }
@@ -261,83 +323,17 @@ public final class Sweep {
                 String.format("%.1f min", (System.nanoTime() - started) / 60e9), ctx.run().path("report", "index.md"));
     }
 
-    /** Columns of the sweeps' tables after the point's own: one row per variant and one for the paired difference. */
-    static final String STATS_COLUMNS = "variant,seeds,mean,sd,ci95_low,ci95_high,ddep_vs_baseline";
-    /** The variant name of a table's difference rows. */
-    static final String DIFFERENCE = "ddep-minus-baseline";
-
-    private void writeFractions(List<Point> points) throws IOException {
-        StringBuilder csv = new StringBuilder("label_fraction,labelled_images," + STATS_COLUMNS + "\n");
-        for (Point p : points) {
-            statsRows(csv, plain(p.x()) + "," + p.labelledImages() + ",", p);
-        }
-        write(LABEL_EFFICIENCY, csv.toString(), perSeed("label_fraction", points), plot("Label efficiency: mIoU "
-                + "against the fraction of labels", "fraction of labelled training images (log scale)", points));
-    }
-
-    private void writeSigmas(List<Point> points, double fraction) throws IOException {
-        StringBuilder csv = new StringBuilder("sigma,label_fraction," + STATS_COLUMNS + "\n");
-        for (Point p : points) {
-            statsRows(csv, plain(p.x()) + "," + plain(fraction) + ",", p);
-        }
-        write(NOISE_LEVEL, csv.toString(), perSeed("sigma", points), plot("Noise level of decoder pretraining: mIoU at "
-                + plain(fraction) + " of the labels", "sigma (log scale)", points));
-    }
-
-    private static void statsRows(StringBuilder csv, String point, Point p) {
-        for (String v : VARIANTS) {
-            csv.append(point).append(v).append(',').append(stats(p.estimate(v))).append(",\n");
-        }
-        Estimate d = p.difference();
-        csv.append(point).append(DIFFERENCE).append(',').append(stats(d)).append(',')
-                .append(d.verdict().name().toLowerCase(Locale.ROOT).replace('_', ' ')).append('\n');
-    }
-
-    private static String stats(Estimate e) {
-        return e.n() + "," + num(e.mean()) + "," + num(e.sd()) + "," + num(e.low()) + "," + num(e.high());
-    }
-
-    /** Every run's mIoU, one line per point and seed: what the statistics were computed from. */
-    private static String perSeed(String x, List<Point> points) {
-        StringBuilder csv = new StringBuilder(x + ",seed,ddep_miou,random_decoder_miou,ddep_minus_baseline\n");
-        for (Point p : points) {
-            for (int i = 0; i < p.seeds().size(); i++) {
-                double a = p.miou().get(FinetuneSettings.DDEP).get(i);
-                double b = p.miou().get(FinetuneSettings.RANDOM_DECODER).get(i);
-                csv.append(plain(p.x())).append(',').append(p.seeds().get(i)).append(',').append(num(a)).append(',')
-                        .append(num(b)).append(',').append(num(a - b)).append('\n');
-            }
-        }
-        return csv.toString();
-    }
-
-    private static LinePlot plot(String title, String x, List<Point> points) {
-        LinePlot plot = new LinePlot(title, x, "mIoU", true);
-        double[] xs = points.stream().mapToDouble(Point::x).toArray();
-        for (String v : VARIANTS) {
-            List<Estimate> e = points.stream().map(p -> p.estimate(v)).toList();
-            plot.add(v.equals(FinetuneSettings.DDEP) ? "DDeP (pretrained decoder)" : "baseline (random decoder)", xs,
-                    e.stream().mapToDouble(Estimate::mean).toArray(), e.stream().mapToDouble(Estimate::low).toArray(),
-                    e.stream().mapToDouble(Estimate::high).toArray());
-        }
-        int n = points.isEmpty() ? 0 : points.get(0).seeds().size();
-        plot.note(n == 1 ? "one seed: no error bars, no result" : "mean of " + n + " seeds, bars: 95% CI (Student's t)");
-        return plot;
-    }
-
-    private void write(String name, String csv, String seeds, LinePlot plot) throws IOException {
+    /** {@code report/<name>.csv}, {@code <name>_seeds.csv} and {@code <name>.png}. */
+    private void write(String name, SweepTables.Written w) throws IOException {
         String dir = ctx.run().path("report");
-        ctx.files().writeString(HadoopFiles.join(dir, name + ".csv"), csv);
-        ctx.files().writeString(HadoopFiles.join(dir, name + "_seeds.csv"), seeds);
-        ReportStage.writePng(ctx.files(), HadoopFiles.join(dir, name + ".png"), plot.render(720, 420));
-        LOG.info("sweep: {}\n{}", HadoopFiles.join(dir, name + ".csv"), csv.strip());
+        ctx.files().writeString(HadoopFiles.join(dir, name + ".csv"), w.table());
+        ctx.files().writeString(HadoopFiles.join(dir, name + "_seeds.csv"), w.perSeed());
+        ReportStage.writePng(ctx.files(), HadoopFiles.join(dir, name + ".png"), w.plot().render(720, 420));
+        LOG.info("sweep: {}\n{}", HadoopFiles.join(dir, name + ".csv"), w.table().strip());
     }
 
     static String plain(double v) {
         return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
     }
 
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
-    }
 }
