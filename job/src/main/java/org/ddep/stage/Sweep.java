@@ -61,8 +61,8 @@ public final class Sweep {
     }
 
     /**
-     * One point of a sweep: fraction, sigma or averaging frequency, and the mIoU of each variant there, one per seed in the order of
-     * {@code seeds} (the same seed at the same index for both variants: a pair).
+     * One point of a sweep: fraction, sigma or averaging frequency, and the mIoU of each variant there, one per
+     * seed in the order of {@code seeds} (the same seed at the same index for both variants: a pair).
      */
     public record Point(double x, long labelledImages, List<Long> seeds, Map<String, List<Double>> miou) {
         public Estimate estimate(String variant) {
