@@ -107,6 +107,12 @@ class ConfigLoaderTest {
             "sweep.fractions=[0.1, 1.5]             | ddep.sweep.fractions",
             "sweep.sigmas=[]                        | ddep.sweep.sigmas",
             "sweep.finetune-examples=-5             | ddep.sweep.finetune-examples",
+            "sweep.seeds=0                          | ddep.sweep.seeds",
+            "sweep.seeds=1000                       | ddep.sweep.seeds",
+            "sweep.workers=[3]                      | ddep.sweep.workers",
+            "sweep.workers=[0, 2]                   | ddep.sweep.workers",
+            "sweep.averaging-frequencies=[two]      | ddep.sweep.averaging-frequencies",
+            "sweep.averaging-fraction=0             | ddep.sweep.averaging-fraction",
             "sweep.fraction=0.1                     | ddep.sweep.fraction"})
     void badEvaluationAndSweepKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));

@@ -106,7 +106,7 @@ class PipelineEndToEndTest {
     void finetuningChangesEncoderAndDecoder() throws Exception {
         HadoopFiles files = pipeline.context().files();
         ComputationGraph pre = Models.load(files, pipeline.context().run().stage(DdepConfig.PRETRAIN_DECODER), "test");
-        ComputationGraph tuned = Models.load(files, new FinetuneRun("ddep", 0.5).dir(pipeline.context().run(),
+        ComputationGraph tuned = Models.load(files, FinetuneRun.of(config, "ddep", 0.5).dir(pipeline.context().run(),
                 DdepConfig.FINETUNE), "test");
         for (String part : List.of(Parts.ENCODER, Parts.DECODER)) {
             Map<String, INDArray> a = Weights.snapshot(pre, part);

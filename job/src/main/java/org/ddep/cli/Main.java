@@ -113,11 +113,19 @@ public final class Main {
         @Option(names = "--set", description = "Override one key of the demo config (repeatable).")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--seeds", description = "Fine-tuning seeds of the DDeP/baseline comparison (sweep.seeds; "
+                + "demo default 1). Finished seeds are reused.")
+        Integer seeds;
+
         @Override
         public Integer call() throws Exception {
             Common c = new Common();
             c.runDir = runDir;
-            return c.withPipeline(ConfigLoader.loadResource("demo.conf", overrides), p -> {
+            List<String> keys = new ArrayList<>(overrides);
+            if (seeds != null) {
+                keys.add("sweep.seeds=" + seeds);
+            }
+            return c.withPipeline(ConfigLoader.loadResource("demo.conf", keys), p -> {
                 DemoData.ensure(p.context());
                 p.runAll();
                 System.out.println("ddep demo: report at " + p.context().run().path("report", "index.md"));

@@ -57,16 +57,33 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
         }
         EvalSettings evaluate = EvalSettings.from(root);
         evaluate.validate(model);
+        SweepSettings sweep = SweepSettings.from(root);
+        int batch = finetune.schedule().globalBatch();
+        if (sweep.workers().stream().anyMatch(w -> batch % w != 0)) {
+            throw ConfigError.of("ddep.sweep.workers", sweep.workers(), "worker counts that divide ddep.finetune."
+                    + "batch-size = " + batch + " (the global batch is split evenly across workers)");
+        }
         return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
                 PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
-                finetune, evaluate, new Section(root, "ddep.report").intIn("samples", 1, 64), root,
-                SweepSettings.from(root));
+                finetune, evaluate, new Section(root, "ddep.report").intIn("samples", 1, 64), root, sweep);
     }
 
     /** This config with another denoising objective (the sigma sweep's pretraining runs). */
     public DdepConfig withNoise(NoiseSpec n) {
         return new DdepConfig(seed, stages, spark, data, prep, demo, model, train, encoder, decoder, n, finetune, evaluate,
                 reportSamples, resolved, sweep);
+    }
+
+    /** This config with another seed: one fine-tuning replicate of a comparison ({@code sweep.seeds}). */
+    public DdepConfig withSeed(long s) {
+        return new DdepConfig(s, stages, spark, data, prep, demo, model, train, encoder, decoder, noise, finetune,
+                evaluate, reportSamples, resolved, sweep);
+    }
+
+    /** This config training with other parameter-averaging settings (the averaging sweep's runs). */
+    public DdepConfig withTrain(TrainSettings t) {
+        return new DdepConfig(seed, stages, spark, data, prep, demo, model, t, encoder, decoder, noise, finetune,
+                evaluate, reportSamples, resolved, sweep);
     }
 
     /** This config reading its shards from {@code root} (a sweep's sub-run reads the run's shards). */

@@ -119,6 +119,20 @@ final class Section {
         return List.copyOf(v);
     }
 
+    List<Integer> intList(String k, int min, int max) {
+        List<Integer> v;
+        try {
+            v = config.getIntList(k);
+        } catch (ConfigException.WrongType e) {
+            throw ConfigError.of(key(k), config.getValue(k).unwrapped(), "a list of whole numbers in [" + min + ", "
+                    + max + "]");
+        }
+        if (v.isEmpty() || v.stream().anyMatch(i -> i < min || i > max)) {
+            throw ConfigError.of(key(k), v, "a non-empty list of whole numbers in [" + min + ", " + max + "]");
+        }
+        return List.copyOf(v);
+    }
+
     private static String range(double min, double max, boolean minInclusive) {
         return (minInclusive ? "[" : "(") + min + ", " + max + "]";
     }

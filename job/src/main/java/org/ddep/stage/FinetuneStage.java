@@ -62,8 +62,10 @@ public final class FinetuneStage implements Stage {
      * @param examples when positive, the run's length in training examples (a sweep's fixed budget):
      *                 the epochs are chosen to see about that many; 0 = {@code s.epochs()}
      */
-    static void fineTune(StageContext ctx, RunDir pretrained, FinetuneRun r, String dir, StageSchedule s, long examples)
-            throws Exception {
+    static void fineTune(StageContext runCtx, RunDir pretrained, FinetuneRun r, String dir, StageSchedule s,
+                         long examples) throws Exception {
+        // The run's seed draws everything random below: the head (and the baseline's decoder), crops, flips, order.
+        StageContext ctx = runCtx.with(runCtx.config().withSeed(r.seed()));
         DdepConfig c = ctx.config();
         String dataset = c.data().segmentationDataset();
         Manifest manifest = ctx.shards().manifest(dataset);
@@ -85,10 +87,10 @@ public final class FinetuneStage implements Stage {
             int epochs = (int) Math.max(1, (examples + perEpoch - 1) / perEpoch);
             run = new StageSchedule(s.stage(), epochs, s.globalBatch(), s.learningRate(), s.imageSize(), s.flip());
         }
-        LOG.info("{} {}: {} of the labels of {} split {} ({} images{}), {} epochs, initialised from {}", DdepConfig.FINETUNE,
-                r.id(), r.fraction(), dataset, c.data().trainSplit(), n,
+        LOG.info("{} {}: {} of the labels of {} split {} ({} images{}), {} epochs, seed {}, initialised from {}",
+                DdepConfig.FINETUNE, r.id(), r.fraction(), dataset, c.data().trainSplit(), n,
                 copies > 1 ? ", each repeated " + copies + "x to fill an averaging round of " + round : "",
-                run.epochs(), String.join("+", parts));
+                run.epochs(), r.seed(), String.join("+", parts));
         Training.fit(ctx, DdepConfig.FINETUNE + " " + r.id(), dir, labelled,
                 dataset + " split " + c.data().trainSplit() + " has no labelled rows with label_key < " + r.fraction(),
                 run, true,

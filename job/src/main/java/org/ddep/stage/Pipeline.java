@@ -83,22 +83,33 @@ public final class Pipeline {
 
     public void runAll() throws Exception {
         pinConfig();
+        boolean ran = false;
         for (String s : ctx.config().stages()) {
-            runStage(s, false);
+            // A report older than a stage that just ran (more seeds, say) is written again.
+            ran |= runStage(s, ran && s.equals(DdepConfig.REPORT));
         }
         LOG.info("run finished: report at {}", ctx.run().path("report", "index.md"));
     }
 
-    /** Runs one stage unless it finished earlier (or {@code force}); writes its _SUCCESS last. */
-    public void runStage(String name, boolean force) throws Exception {
+    /**
+     * Runs one stage unless it finished earlier (or {@code force}); writes its _SUCCESS last. A finished
+     * {@code finetune} or {@code evaluate} whose runs are not all there (seeds added since) runs again for them.
+     *
+     * @return whether the stage ran
+     */
+    public boolean runStage(String name, boolean force) throws Exception {
         Stage stage = stage(name);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
-            LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
-            return;
+            if (!PER_FRACTION.contains(name) || complete(name)) {
+                LOG.info("stage {}: finished earlier (_SUCCESS), skipped", name);
+                return false;
+            }
+            LOG.info("stage {}: finished earlier, but not for every seed of sweep.seeds: running the new ones", name);
         }
         run(stage, name, ctx);
         ctx.run().markDone(dir);
+        return true;
     }
 
     /** The stages that run once per label fraction ({@code --label-fraction}). */

@@ -54,9 +54,10 @@ public final class ReportStage implements Stage {
         md.append("Run directory: `").append(ctx.run().uri()).append("`\n\n");
 
         List<Map<String, Object>> summary = new ArrayList<>();
-        md.append("## Results\n\n| variant | label fraction | mIoU | pixel accuracy |\n|---|---|---|---|\n");
+        // fraction -> variant -> seed -> mIoU (NaN where not evaluated or undefined), in FinetuneRun.all's order.
+        Map<Double, Map<String, Map<Long, Double>>> miou = new LinkedHashMap<>();
         for (FinetuneRun r : FinetuneRun.all(c)) {
-            String m = HadoopFiles.join(r.dir(ctx.run(), DdepConfig.EVALUATE), "metrics.json");
+            String m = HadoopFiles.join(r.dir(ctx.run(), DdepConfig.EVALUATE), EvaluateStage.METRICS);
             if (!files.exists(m)) {
                 continue;
             }
@@ -64,15 +65,15 @@ public final class ReportStage implements Stage {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("variant", r.variant());
             row.put("label_fraction", r.fraction());
+            row.put("seed", r.seed());
             row.put("miou", metrics.get("miou"));
             row.put("pixel_accuracy", metrics.get("pixel_accuracy"));
             summary.add(row);
-            md.append(String.format("| %s | %s | %s | %s |%n", r.variant(), r.fraction(), figure(metrics.get("miou")),
-                    figure(metrics.get("pixel_accuracy"))));
+            Object v = metrics.get("miou");
+            miou.computeIfAbsent(r.fraction(), k -> new LinkedHashMap<>()).computeIfAbsent(r.variant(),
+                    k -> new LinkedHashMap<>()).put(r.seed(), v == null ? Double.NaN : ((Number) v).doubleValue());
         }
-        if (summary.isEmpty()) {
-            md.append("| (none evaluated: run `evaluate`; a sweep's results follow below) | | | |\n");
-        }
+        ReportSections.results(miou, FinetuneRun.seeds(c), md);
         files.writeString(HadoopFiles.join(dir, "summary.json"), EvaluateStage.JSON.writeValueAsString(summary));
 
         ReportSections.perClass(ctx, md);
@@ -115,11 +116,12 @@ public final class ReportStage implements Stage {
             double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
             List<FinetuneRun> runs = new ArrayList<>();
             for (String v : c.finetune().variants()) {
-                runs.add(new FinetuneRun(v, fraction));
+                runs.add(FinetuneRun.of(c, v, fraction));
             }
             writePng(files, HadoopFiles.join(dir, "predictions.png"), predictionGrid(ctx, ctx.run(), runs));
             md.append("## Predictions (held-out images)\n\nColumns: image, true mask (black = ignore), then each "
-                    + "fine-tuned variant at the smallest label fraction.\n\n![predictions](predictions.png)\n\n");
+                    + "fine-tuned variant at the smallest label fraction (seed " + c.seed()
+                    + ").\n\n![predictions](predictions.png)\n\n");
         }
         List<FinetuneRun> swept = sweptRuns(ctx);
         if (!swept.isEmpty()) {

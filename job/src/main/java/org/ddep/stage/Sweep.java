@@ -6,8 +6,9 @@ import org.ddep.config.FinetuneSettings;
 import org.ddep.config.NoiseSpec;
 import org.ddep.config.StageSchedule;
 import org.ddep.config.SweepSettings;
+import org.ddep.config.TrainSettings;
 import org.ddep.data.HadoopFiles;
-import org.ddep.report.LinePlot;
+import org.ddep.eval.Estimate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,9 @@ import java.util.Set;
  * finished runs reused, and {@code report/label_efficiency.{csv,png}} drawn. The sigma mode pretrains
  * the decoder once per noise level in {@code <run>/sweep-sigma/sigma-<s>/} (the run's own sigma reuses
  * the run's pretraining and the fraction sweep's run) and fine-tunes DDeP at {@code sweep.sigma-fraction}:
- * {@code report/noise_level.{csv,png}}.
+ * {@code report/noise_level.{csv,png}}. The averaging mode fine-tunes both variants with other
+ * {@code train.workers} and {@code train.averaging-frequency} in {@code <run>/sweep-averaging/}:
+ * {@code report/averaging.{csv,png}}. Every point is run with every seed of {@code sweep.seeds}.
  */
 public final class Sweep {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
@@ -37,9 +40,11 @@ public final class Sweep {
     static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep");
     static final String DIR = "sweep";
     static final String SIGMA_DIR = "sweep-sigma";
+    static final String AVERAGING_DIR = "sweep-averaging";
+    static final String AVERAGING = "averaging";
     static final String LABEL_EFFICIENCY = "label_efficiency";
     static final String NOISE_LEVEL = "noise_level";
-    private static final List<String> VARIANTS = List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER);
+    private static final List<String> VARIANTS = SweepTables.VARIANTS;
 
     private final Pipeline pipeline;
     private final StageContext ctx;
@@ -55,64 +60,166 @@ public final class Sweep {
         this.settings = ctx.config().sweep();
     }
 
-    /** One point of a sweep: fraction or sigma, and the mIoU of each variant there. */
-    public record Point(double x, long labelledImages, Map<String, Double> miou) {
+    /**
+     * One point of a sweep: fraction, sigma or averaging frequency, and the mIoU of each variant there, one per
+     * seed in the order of {@code seeds} (the same seed at the same index for both variants: a pair).
+     */
+    public record Point(double x, long labelledImages, List<Long> seeds, Map<String, List<Double>> miou) {
+        public Estimate estimate(String variant) {
+            return Estimate.of(values(variant));
+        }
+
+        /** DDeP - baseline, paired by seed. */
+        public Estimate difference() {
+            return Estimate.paired(values(FinetuneSettings.DDEP), values(FinetuneSettings.RANDOM_DECODER));
+        }
+
+        double[] values(String variant) {
+            return miou.get(variant).stream().mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
-    /** mIoU against the label fraction for DDeP and the random-decoder baseline. */
+    /** mIoU against the label fraction for DDeP and the random-decoder baseline, for every seed. */
     public List<Point> fractions() throws Exception {
         prepare();
         List<Double> fractions = settings.fractions().stream().sorted().toList();
-        total = fractions.size() * VARIANTS.size();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
+        total = fractions.size() * VARIANTS.size() * seeds.size();
         RunDir sweep = sub(DIR);
-        List<Point> points = new ArrayList<>();
+        Map<Double, Map<String, List<Double>>> miou = new LinkedHashMap<>();
         try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
-            for (double f : fractions) {
-                Map<String, Double> miou = new LinkedHashMap<>();
-                for (String v : VARIANTS) {
-                    miou.put(v, point(ctx, ctx.run(), sweep, heldOut, new FinetuneRun(v, f)));
+            // Seed by seed, so that an interrupted sweep has whole curves to show for the seeds it finished.
+            for (long seed : seeds) {
+                for (double f : fractions) {
+                    for (String v : VARIANTS) {
+                        miou.computeIfAbsent(f, k -> perVariant()).get(v)
+                                .add(point(ctx, ctx.run(), sweep, heldOut, run(v, f, seed)));
+                    }
                 }
-                points.add(new Point(f, labelled(f), miou));
             }
         }
-        writeFractions(points);
+        List<Point> points = new ArrayList<>();
+        for (double f : fractions) {
+            points.add(new Point(f, labelled(f), seeds, miou.get(f)));
+        }
+        write(LABEL_EFFICIENCY, SweepTables.fractions(points));
         finish();
         return points;
     }
 
-    /** mIoU of DDeP fine-tuned at {@code sweep.sigma-fraction} against the noise level of its pretraining. */
+    private FinetuneRun run(String variant, double fraction, long seed) {
+        return new FinetuneRun(variant, fraction, seed, seed == ctx.config().seed());
+    }
+
+    private static Map<String, List<Double>> perVariant() {
+        Map<String, List<Double>> m = new LinkedHashMap<>();
+        VARIANTS.forEach(v -> m.put(v, new ArrayList<>()));
+        return m;
+    }
+
+    /**
+     * mIoU of DDeP fine-tuned at {@code sweep.sigma-fraction} against the noise level of its pretraining, for
+     * every seed; each seed's DDeP runs pair with the baseline of that seed (which does not depend on sigma).
+     */
     public List<Point> sigmas() throws Exception {
         prepare();
         List<Double> sigmas = settings.sigmas().stream().sorted().toList();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
         double f = settings.sigmaFraction();
-        // One pretraining and one fine-tune per noise level, the run's own sigma only the latter, plus the baseline.
-        total = sigmas.size() * 2 + 1 - (sigmas.contains(ctx.config().noise().sigma()) ? 1 : 0);
-        List<Point> points = new ArrayList<>();
-        double baseline;
-        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
-            baseline = point(ctx, ctx.run(), sub(DIR), heldOut, new FinetuneRun(FinetuneSettings.RANDOM_DECODER, f));
-            for (double sigma : sigmas) {
-                Map<String, Double> miou = new LinkedHashMap<>();
-                if (sigma == ctx.config().noise().sigma()) {
-                    // The run's own noise level: its decoder pretraining and the fraction sweep's DDeP run.
-                    miou.put(FinetuneSettings.DDEP, point(ctx, ctx.run(), sub(DIR), heldOut,
-                            new FinetuneRun(FinetuneSettings.DDEP, f)));
-                    miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
-                    points.add(new Point(sigma, labelled(f), miou));
-                    continue;
-                }
+        double own = ctx.config().noise().sigma();
+        // One pretraining per noise level but the run's own, one fine-tune per noise level and seed, plus the baselines.
+        total = sigmas.size() - (sigmas.contains(own) ? 1 : 0) + seeds.size() * (sigmas.size() + 1);
+        Map<Double, StageContext> pretrained = new LinkedHashMap<>();
+        for (double sigma : sigmas) {
+            if (sigma != own) {
                 RunDir dir = sub(SIGMA_DIR, "sigma-" + plain(sigma));
                 NoiseSpec base = ctx.config().noise();
                 NoiseSpec noise = new NoiseSpec(base.kind(), sigma, base.target(), base.gamma());
                 StageContext sc = new StageContext(ctx.config().withNoise(noise).withShards(ctx.shardsRoot()), dir,
                         ctx.spark(), ctx.extraHooks());
                 pretrainDecoder(sc);
-                miou.put(FinetuneSettings.DDEP, point(sc, dir, dir, heldOut, new FinetuneRun(FinetuneSettings.DDEP, f)));
-                miou.put(FinetuneSettings.RANDOM_DECODER, baseline);
-                points.add(new Point(sigma, labelled(f), miou));
+                pretrained.put(sigma, sc);
             }
         }
-        writeSigmas(points, f);
+        Map<Double, Map<String, List<Double>>> miou = new LinkedHashMap<>();
+        sigmas.forEach(sigma -> miou.put(sigma, perVariant()));
+        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
+            for (long seed : seeds) {
+                double baseline = point(ctx, ctx.run(), sub(DIR), heldOut, run(FinetuneSettings.RANDOM_DECODER, f, seed));
+                for (double sigma : sigmas) {
+                    StageContext sc = pretrained.get(sigma);
+                    // The run's own noise level: its decoder pretraining and the fraction sweep's DDeP run.
+                    double ddep = sc == null ? point(ctx, ctx.run(), sub(DIR), heldOut, run(FinetuneSettings.DDEP, f, seed))
+                            : point(sc, sc.run(), sc.run(), heldOut, run(FinetuneSettings.DDEP, f, seed));
+                    miou.get(sigma).get(FinetuneSettings.DDEP).add(ddep);
+                    miou.get(sigma).get(FinetuneSettings.RANDOM_DECODER).add(baseline);
+                }
+            }
+        }
+        List<Point> points = new ArrayList<>();
+        for (double sigma : sigmas) {
+            points.add(new Point(sigma, labelled(f), seeds, miou.get(sigma)));
+        }
+        write(NOISE_LEVEL, SweepTables.sigmas(points, f));
+        finish();
+        return points;
+    }
+
+    /** One parameter-averaging setting: workers, and minibatches per worker between averages. */
+    public record Averaging(int workers, int frequency) {
+        String id() {
+            return "workers-" + workers + "-every-" + frequency;
+        }
+
+        String words() {
+            return workers == 1 ? "1 worker (synchronous)" : workers + " workers averaging every " + frequency
+                    + (frequency == 1 ? " minibatch" : " minibatches");
+        }
+    }
+
+    /** {@code sweep.workers} x {@code sweep.averaging-frequencies}; one worker once (it averages with nobody). */
+    List<Averaging> averagingSettings() {
+        List<Averaging> out = new ArrayList<>();
+        for (int w : settings.workers().stream().sorted().distinct().toList()) {
+            if (w == 1) {
+                out.add(new Averaging(1, 1));
+                continue;
+            }
+            settings.averagingFrequencies().stream().sorted().distinct().forEach(f -> out.add(new Averaging(w, f)));
+        }
+        return out;
+    }
+
+    /**
+     * mIoU of both variants fine-tuned at {@code sweep.averaging-fraction} with every averaging setting and seed
+     * (the pretraining is the run's): what parameter averaging costs against synchronous training. The run's own
+     * setting reuses the fraction sweep's runs; the others live in {@code <run>/sweep-averaging/workers-W-every-F/}.
+     */
+    public Map<Averaging, Point> averaging() throws Exception {
+        prepare();
+        List<Averaging> all = averagingSettings();
+        List<Long> seeds = FinetuneRun.seeds(ctx.config());
+        double f = settings.averagingFraction();
+        TrainSettings own = ctx.config().train();
+        total = all.size() * VARIANTS.size() * seeds.size();
+        Map<Averaging, Map<String, List<Double>>> miou = new LinkedHashMap<>();
+        all.forEach(a -> miou.put(a, perVariant()));
+        try (EvaluateStage.HeldOut heldOut = EvaluateStage.HeldOut.of(ctx)) {
+            for (long seed : seeds) {
+                for (Averaging a : all) {
+                    boolean same = a.workers() == own.workers() && a.frequency() == own.averagingFrequency();
+                    StageContext c = same ? ctx : ctx.with(ctx.config().withTrain(new TrainSettings(a.workers(),
+                            a.frequency(), own.prefetchBatches(), own.stopOnNan(), own.collectStats())));
+                    RunDir into = same ? sub(DIR) : sub(AVERAGING_DIR, a.id());
+                    for (String v : VARIANTS) {
+                        miou.get(a).get(v).add(point(c, ctx.run(), into, heldOut, run(v, f, seed)));
+                    }
+                }
+            }
+        }
+        Map<Averaging, Point> points = new LinkedHashMap<>();
+        all.forEach(a -> points.put(a, new Point(a.frequency(), labelled(f), seeds, miou.get(a))));
+        write(AVERAGING, SweepTables.averaging(points, f));
         finish();
         return points;
     }
@@ -216,51 +323,17 @@ public final class Sweep {
                 String.format("%.1f min", (System.nanoTime() - started) / 60e9), ctx.run().path("report", "index.md"));
     }
 
-    private void writeFractions(List<Point> points) throws IOException {
-        StringBuilder csv = new StringBuilder("label_fraction,labelled_images,ddep_miou,random_decoder_miou,ddep_minus_baseline\n");
-        for (Point p : points) {
-            double a = p.miou().get(FinetuneSettings.DDEP);
-            double b = p.miou().get(FinetuneSettings.RANDOM_DECODER);
-            csv.append(plain(p.x())).append(',').append(p.labelledImages()).append(',').append(num(a)).append(',')
-                    .append(num(b)).append(',').append(num(a - b)).append('\n');
-        }
-        write(LABEL_EFFICIENCY, csv.toString(), plot("Label efficiency: mIoU against the fraction of labels",
-                "fraction of labelled training images (log scale)", points));
-    }
-
-    private void writeSigmas(List<Point> points, double fraction) throws IOException {
-        StringBuilder csv = new StringBuilder("sigma,label_fraction,ddep_miou,random_decoder_miou\n");
-        for (Point p : points) {
-            csv.append(plain(p.x())).append(',').append(plain(fraction)).append(',')
-                    .append(num(p.miou().get(FinetuneSettings.DDEP))).append(',')
-                    .append(num(p.miou().get(FinetuneSettings.RANDOM_DECODER))).append('\n');
-        }
-        write(NOISE_LEVEL, csv.toString(), plot("Noise level of decoder pretraining: mIoU at " + plain(fraction)
-                + " of the labels", "sigma (log scale)", points));
-    }
-
-    private static LinePlot plot(String title, String x, List<Point> points) {
-        LinePlot plot = new LinePlot(title, x, "mIoU", true);
-        for (String v : VARIANTS) {
-            double[] xs = points.stream().mapToDouble(Point::x).toArray();
-            double[] ys = points.stream().mapToDouble(p -> p.miou().get(v)).toArray();
-            plot.add(v.equals(FinetuneSettings.DDEP) ? "DDeP (pretrained decoder)" : "baseline (random decoder)", xs, ys);
-        }
-        return plot;
-    }
-
-    private void write(String name, String csv, LinePlot plot) throws IOException {
+    /** {@code report/<name>.csv}, {@code <name>_seeds.csv} and {@code <name>.png}. */
+    private void write(String name, SweepTables.Written w) throws IOException {
         String dir = ctx.run().path("report");
-        ctx.files().writeString(HadoopFiles.join(dir, name + ".csv"), csv);
-        ReportStage.writePng(ctx.files(), HadoopFiles.join(dir, name + ".png"), plot.render(720, 420));
-        LOG.info("sweep: {}\n{}", HadoopFiles.join(dir, name + ".csv"), csv.strip());
+        ctx.files().writeString(HadoopFiles.join(dir, name + ".csv"), w.table());
+        ctx.files().writeString(HadoopFiles.join(dir, name + "_seeds.csv"), w.perSeed());
+        ReportStage.writePng(ctx.files(), HadoopFiles.join(dir, name + ".png"), w.plot().render(720, 420));
+        LOG.info("sweep: {}\n{}", HadoopFiles.join(dir, name + ".csv"), w.table().strip());
     }
 
     static String plain(double v) {
         return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
     }
 
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format("%.4f", v);
-    }
 }
