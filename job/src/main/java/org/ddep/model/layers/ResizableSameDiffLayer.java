@@ -55,6 +55,7 @@ final class ResizableSameDiffLayer extends SameDiffLayer {
     ResizableSameDiffLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
         SameDiffChatter.silence();
+        ClosingSessions.install();
     }
 
     @Override
