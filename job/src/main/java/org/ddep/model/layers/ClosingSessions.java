@@ -16,6 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * of its own: twenty layers could hold many times the memory of a training step. Measured on the
  * TransUNet denoising step at 128x128 (docs/benchmarks.md), closing instead of caching lowered the
  * memory added per image of batch by a third.
+ * <p>
+ * A session also keeps the values of its last run (it never clears them), so arrays the session
+ * did not release stay alive until the layer runs again: one training step held every custom
+ * layer's intermediates at once. An {@link Arena} around a run closes every array the run
+ * allocated, once its results have been copied out. Sessions allocate fresh output arrays on every
+ * run, so nothing of one run is read in the next.
  */
 final class ClosingSessions {
     private static volatile boolean installed;
@@ -40,17 +46,53 @@ final class ClosingSessions {
         }
     }
 
-    /** Allocates detached arrays and closes each one the session releases. */
+    private static final ThreadLocal<Arena> CURRENT = new ThreadLocal<>();
+
+    /** Opens an arena on this thread: what SameDiff sessions allocate until it closes is closed with it. */
+    static Arena arena() {
+        if (CURRENT.get() != null) {
+            throw new IllegalStateException("an arena is already open on this thread");
+        }
+        Arena a = new Arena();
+        CURRENT.set(a);
+        return a;
+    }
+
+    /** The arrays one run of a layer's SameDiff graph allocated. Copy the results out before closing it. */
+    static final class Arena implements AutoCloseable {
+        private final java.util.List<INDArray> arrays = new java.util.ArrayList<>();
+
+        @Override
+        public void close() {
+            CURRENT.remove();
+            for (INDArray a : arrays) {
+                if (a.closeable()) {
+                    a.close();
+                }
+            }
+            arrays.clear();
+        }
+    }
+
+    private static INDArray track(INDArray a) {
+        Arena arena = CURRENT.get();
+        if (arena != null) {
+            arena.arrays.add(a);
+        }
+        return a;
+    }
+
+    /** Allocates detached arrays, closes each one the session releases, and records the rest in the open arena. */
     static final class Closing extends AbstractMemoryMgr implements SessionMemMgr {
         @Override
         public INDArray allocate(boolean detached, DataType dataType, long... shape) {
-            return Nd4j.createUninitializedDetached(dataType, shape);
+            return track(Nd4j.createUninitializedDetached(dataType, shape));
         }
 
         @Override
         public INDArray allocate(boolean detached, LongShapeDescriptor descriptor) {
-            return descriptor.isEmpty() ? Nd4j.create(descriptor)
-                    : Nd4j.createUninitializedDetached(descriptor.dataType(), descriptor.getShape());
+            return track(descriptor.isEmpty() ? Nd4j.create(descriptor)
+                    : Nd4j.createUninitializedDetached(descriptor.dataType(), descriptor.getShape()));
         }
 
         @Override

@@ -61,39 +61,44 @@ final class ResizableSameDiffLayer extends SameDiffLayer {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        INDArray out;
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            defineFor(input);
-            out = graph.output(Map.of(INPUT, input), output).get(output);
+        try (ClosingSessions.Arena arena = ClosingSessions.arena()) {
+            INDArray out;
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                defineFor(input);
+                out = graph.output(Map.of(INPUT, input), output).get(output);
+            }
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);   // copied before the arena frees the run
         }
-        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         Gradient gradient = new DefaultGradient();
-        INDArray inputGradient;
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            defineFor(input);
-            Map<String, INDArray> placeholders = new HashMap<>();
-            placeholders.put(INPUT, input);
-            placeholders.put(EPSILON, epsilon);
-            List<String> wanted = new ArrayList<>();
-            wanted.add(INPUT);
-            wanted.add(UNIT);
-            wanted.addAll(paramTable.keySet());
-            Map<String, INDArray> grads = graph.calculateGradients(placeholders, wanted);
-            for (String key : paramTable.keySet()) {
-                INDArray g = gradTable.get(key);
-                g.assign(grads.get(key));
-                gradient.gradientForVariable().put(key, g);
+        try (ClosingSessions.Arena arena = ClosingSessions.arena()) {
+            INDArray inputGradient;
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                defineFor(input);
+                Map<String, INDArray> placeholders = new HashMap<>();
+                placeholders.put(INPUT, input);
+                placeholders.put(EPSILON, epsilon);
+                List<String> wanted = new ArrayList<>();
+                wanted.add(INPUT);
+                wanted.add(UNIT);
+                wanted.addAll(paramTable.keySet());
+                Map<String, INDArray> grads = graph.calculateGradients(placeholders, wanted);
+                for (String key : paramTable.keySet()) {
+                    INDArray g = gradTable.get(key);
+                    g.assign(grads.get(key));
+                    gradient.gradientForVariable().put(key, g);
+                }
+                inputGradient = grads.get(INPUT);
+                graph.clearPlaceholders(true);
+                graph.clearOpInputs();
             }
-            inputGradient = grads.get(INPUT);
-            graph.clearPlaceholders(true);
-            graph.clearOpInputs();
+            // copied before the arena frees the run
+            return new Pair<>(gradient, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
         }
-        return new Pair<>(gradient, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
     }
 
     @Override
