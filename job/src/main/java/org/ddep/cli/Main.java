@@ -1,5 +1,8 @@
 package org.ddep.cli;
 
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
@@ -15,6 +18,7 @@ import org.ddep.prep.Resize;
 import org.ddep.prep.ShardSchema;
 import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
+import org.ddep.stage.RunLease;
 import org.ddep.stage.Sparks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +26,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,6 +40,9 @@ import java.util.concurrent.Callable;
         subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class,
                 SweepCommand.class, PredictCommand.class})
 public final class Main {
+    /** Exit code of a driver that found its run directory held by another driver. */
+    public static final int RUN_DIR_IN_USE = 3;
+
     public static void main(String[] args) {
         System.exit(execute(args));
     }
@@ -56,6 +64,10 @@ public final class Main {
                 cmd.getErr().println("ddep: " + e.getMessage());
                 return 2;
             }
+            if (e instanceof RunLease.RunDirInUse) {
+                cmd.getErr().println("ddep: " + e.getMessage());
+                return RUN_DIR_IN_USE;
+            }
             cmd.getErr().println("ddep: " + cmd.getCommandName() + " failed: " + e);
             e.printStackTrace(cmd.getErr());
             return 1;
@@ -74,11 +86,36 @@ public final class Main {
         @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = "runs/default")
         String runDir;
 
-        /** Validates the config, then starts Spark: a bad config fails before any Spark work. */
+        @Option(names = "--take-over", description = "Take the run directory's lease from the driver named in "
+                + "<run>/_LOCK, which you know is dead (otherwise a second driver refuses to start).")
+        boolean takeOver;
+
+        /**
+         * Validates the config, then starts Spark: a bad config fails before any Spark work. Holds the
+         * run directory's lease (one driver per run directory) while {@code action} runs.
+         */
         int withPipeline(DdepConfig cfg, PipelineAction action) throws Exception {
             SparkSession spark = Sparks.session(cfg.spark());
             try {
-                action.run(new Pipeline(cfg, absolute(runDir), spark, List.of()));
+                String run = absolute(runDir);
+                Pipeline p = new Pipeline(cfg, run, spark, List.of());
+                SparkContext sc = spark.sparkContext();
+                RunLease.Holder self = RunLease.Holder.thisProcess(sc.applicationId(),
+                        sc.applicationAttemptId().isDefined() ? sc.applicationAttemptId().get() : "", Instant.now());
+                try (RunLease lease = RunLease.acquire(p.context().files(), run, self, cfg.lease(), takeOver,
+                        sc::cancelAllJobs)) {
+                    // Ctrl-C or a SIGTERM from a scheduler: release before Hadoop closes its file systems.
+                    Runnable release = lease::close;
+                    ShutdownHookManager.get().addShutdownHook(release, FileSystem.SHUTDOWN_HOOK_PRIORITY + 1);
+                    try {
+                        action.run(p.guardedBy(lease));
+                    } catch (Exception e) {
+                        lease.ensureHeld();   // a stage cancelled because another driver took the run: say that
+                        throw e;
+                    } finally {
+                        ShutdownHookManager.get().removeShutdownHook(release);
+                    }
+                }
                 return 0;
             } finally {
                 spark.stop();
@@ -113,10 +150,14 @@ public final class Main {
         @Option(names = "--set", description = "Override one key of the demo config (repeatable).")
         List<String> overrides = new ArrayList<>();
 
+        @Option(names = "--take-over", description = "Take the run directory's lease from a driver you know is dead.")
+        boolean takeOver;
+
         @Override
         public Integer call() throws Exception {
             Common c = new Common();
             c.runDir = runDir;
+            c.takeOver = takeOver;
             return c.withPipeline(ConfigLoader.loadResource("demo.conf", overrides), p -> {
                 DemoData.ensure(p.context());
                 p.runAll();

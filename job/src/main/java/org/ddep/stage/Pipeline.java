@@ -31,6 +31,7 @@ public final class Pipeline {
             DdepConfig.REPORT, ReportStage::new);
 
     private final StageContext ctx;
+    private RunLease lease;
 
     public Pipeline(DdepConfig config, String runDir, SparkSession spark, List<TrainingHook> extraHooks) {
         this.ctx = new StageContext(config, new RunDir(runDir, new HadoopFiles(spark.sparkContext().hadoopConfiguration())),
@@ -50,8 +51,20 @@ public final class Pipeline {
         return ctx;
     }
 
+    /** This pipeline checking, before every stage, that its driver still holds the run directory's lease. */
+    public Pipeline guardedBy(RunLease l) {
+        this.lease = l;
+        return this;
+    }
+
+    private void checkLease() {
+        if (lease != null) {
+            lease.ensureHeld();
+        }
+    }
+
     /** Keys that do not change what {@code run} computes: a sweep pins its own settings ({@link Sweep}). */
-    static final Set<String> RUN_FREE = Set.of("sweep");
+    static final Set<String> RUN_FREE = Set.of("sweep", "lease");
 
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {
@@ -91,6 +104,7 @@ public final class Pipeline {
 
     /** Runs one stage unless it finished earlier (or {@code force}); writes its _SUCCESS last. */
     public void runStage(String name, boolean force) throws Exception {
+        checkLease();
         Stage stage = stage(name);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
@@ -112,6 +126,7 @@ public final class Pipeline {
         if (!PER_FRACTION.contains(name)) {
             throw new ConfigError("--label-fraction applies to " + PER_FRACTION + ", not to " + name);
         }
+        checkLease();
         DdepConfig one = ctx.config().withLabelFraction(labelFraction);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
