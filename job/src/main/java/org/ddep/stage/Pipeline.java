@@ -64,7 +64,7 @@ public final class Pipeline {
     }
 
     /** Keys that do not change what {@code run} computes: a sweep pins its own settings ({@link Sweep}). */
-    static final Set<String> RUN_FREE = Set.of("sweep", "lease");
+    public static final Set<String> RUN_FREE = Set.of("sweep", "lease");
 
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {
@@ -74,17 +74,25 @@ public final class Pipeline {
     /** Like {@link #pinConfig()}, comparing all keys but those under {@code free}. */
     void pinConfig(Set<String> free) throws IOException {
         RunDir run = ctx.run();
-        String rendered = ctx.config().render();
-        if (run.files().exists(run.configFile())) {
-            String before = run.files().readString(run.configFile());
-            DdepConfig earlier = ConfigLoader.parse(before, run.configFile());
-            if (!without(earlier.redacted(), free).equals(without(ctx.config().redacted(), free))) {
-                throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
-                        + run.configFile() + "); resume it with the same config, or choose another --run-dir");
-            }
-            return;
+        if (!checkPinned(ctx.config(), run, free)) {
+            run.files().writeString(run.configFile(), ctx.config().render());
         }
-        run.files().writeString(run.configFile(), rendered);
+    }
+
+    /**
+     * Whether {@code run} was started (has config.conf); throws {@link ConfigError} if it was started
+     * with a config that differs from {@code config} in any key but those under {@code free}.
+     */
+    public static boolean checkPinned(DdepConfig config, RunDir run, Set<String> free) throws IOException {
+        if (!run.files().exists(run.configFile())) {
+            return false;
+        }
+        DdepConfig earlier = ConfigLoader.parse(run.files().readString(run.configFile()), run.configFile());
+        if (!without(earlier.redacted(), free).equals(without(config.redacted(), free))) {
+            throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
+                    + run.configFile() + "); resume it with the same config, or choose another --run-dir");
+        }
+        return true;
     }
 
     private static com.typesafe.config.Config without(com.typesafe.config.Config c, Set<String> paths) {
