@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
         subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class,
-                SweepCommand.class, PredictCommand.class, PlanCommand.class})
+                SweepCommand.class, PredictCommand.class, PlanCommand.class, BackendCommand.class})
 public final class Main {
     /** Exit code of a driver that found its run directory held by another driver. */
     public static final int RUN_DIR_IN_USE = 3;
