@@ -115,6 +115,35 @@ class RunLeaseTest {
     }
 
     @Test
+    void aLeaseOfAProcessThatEndedOnThisMachineIsTakenOverAtOnce(@TempDir Path dir) throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        RunLease.Holder me = driver("local-2", "");
+        RunLease.Holder killed = new RunLease.Holder("t-killed", me.host(), me.boot(), gone.pid(), "local-1", "",
+                Instant.now().toString(), Instant.now().toString());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Files.write(dir.resolve(RunLease.FILE), json.writeValueAsBytes(killed));
+        try (RunLease taken = acquire(dir, me, false)) {
+            assertEquals(me.token(), read(dir).token());
+        }
+        // the same pid on another machine (or another boot) may be alive: wait for the stale time
+        RunLease.Holder elsewhere = new RunLease.Holder("t-other", me.host(), "another-boot", gone.pid(), "local-1", "",
+                Instant.now().toString(), Instant.now().toString());
+        Files.write(dir.resolve(RunLease.FILE), json.writeValueAsBytes(elsewhere));
+        assertThrows(RunLease.RunDirInUse.class, () -> acquire(dir, driver("local-3", ""), false));
+        // and a live process on this machine holds its lease
+        Process running = new ProcessBuilder("sleep", "60").start();
+        try {
+            RunLease.Holder alive = new RunLease.Holder("t-alive", me.host(), me.boot(), running.pid(),
+                    "local-1", "", Instant.now().toString(), Instant.now().toString());
+            Files.write(dir.resolve(RunLease.FILE), json.writeValueAsBytes(alive));
+            assertThrows(RunLease.RunDirInUse.class, () -> acquire(dir, driver("local-4", ""), false));
+        } finally {
+            running.destroyForcibly();
+        }
+    }
+
+    @Test
     void theHolderRewritesItsHeartbeat(@TempDir Path dir) throws Exception {
         try (RunLease lease = acquire(dir, driver("local-1", ""), false)) {
             Instant before = Instant.parse(read(dir).heartbeat());

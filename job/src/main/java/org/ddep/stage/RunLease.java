@@ -49,8 +49,8 @@ public final class RunLease implements AutoCloseable {
     private volatile boolean released;
 
     /** Who holds a run directory. Times are ISO-8601 instants (UTC). */
-    public record Holder(String token, String host, long pid, String application, String attempt, String started,
-                         String heartbeat) {
+    public record Holder(String token, String host, String boot, long pid, String application, String attempt,
+                         String started, String heartbeat) {
         /** This process as the driver of Spark application {@code application} (attempt "" outside YARN). */
         public static Holder thisProcess(String application, String attempt, Instant now) {
             String host;
@@ -59,12 +59,21 @@ public final class RunLease implements AutoCloseable {
             } catch (IOException e) {
                 host = "unknown-host";
             }
-            return new Holder(UUID.randomUUID().toString(), host, ProcessHandle.current().pid(), application,
+            return new Holder(UUID.randomUUID().toString(), host, bootId(), ProcessHandle.current().pid(), application,
                     attempt == null ? "" : attempt, now.toString(), now.toString());
         }
 
         Holder beating(Instant now) {
-            return new Holder(token, host, pid, application, attempt, started, now.toString());
+            return new Holder(token, host, boot, pid, application, attempt, started, now.toString());
+        }
+
+        /**
+         * A holder on this machine (same host name, same boot) whose process has ended: dead for sure,
+         * e.g. a driver killed with SIGKILL. Anything less certain waits for the stale time.
+         */
+        boolean deadOnThisMachine(Holder self) {
+            return boot != null && !boot.isEmpty() && boot.equals(self.boot) && host.equals(self.host)
+                    && pid != self.pid && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
         }
 
         /** An earlier attempt of the same YARN application: YARN starts a new attempt only after the last one failed. */
@@ -138,6 +147,7 @@ public final class RunLease implements AutoCloseable {
             String why = takeOver ? "--take-over"
                     : self.earlierAttemptOf(other) ? "it is attempt " + other.attempt() + " of this YARN application, "
                     + "which YARN replaced by attempt " + self.attempt()
+                    : other.deadOnThisMachine(self) ? "its process " + other.pid() + " on this machine has ended"
                     : age.compareTo(settings.staleAfter()) > 0 ? "its last heartbeat is " + age.toSeconds()
                     + " s old (ddep.lease.stale-after-seconds = " + settings.staleAfter().toSeconds() + ")"
                     : null;
@@ -191,7 +201,7 @@ public final class RunLease implements AutoCloseable {
                 self = next;
                 return;
             }
-            lostTo = current.orElse(new Holder("", "(none: the lease file was deleted)", 0, "", "", "", ""));
+            lostTo = current.orElse(new Holder("", "(none: the lease file was deleted)", "", 0, "", "", "", ""));
             LOG.error("run directory {}: this driver lost its lease to {}; stopping its Spark jobs", run, lostTo.describe());
             heartbeat.shutdown();
             onLost.run();
@@ -253,10 +263,19 @@ public final class RunLease implements AutoCloseable {
             } catch (IOException partial) {
                 if (tries >= 4) {
                     String at = Instant.ofEpochMilli(c.get().modifiedMillis()).toString();
-                    return Optional.of(new Holder("unreadable", "(unreadable lease file)", 0, "", "", at, at));
+                    return Optional.of(new Holder("unreadable", "(unreadable lease file)", "", 0, "", "", at, at));
                 }
                 sleep(Duration.ofMillis(200));
             }
+        }
+    }
+
+    /** This boot of this machine (Linux), so that a pid is compared only with pids of the same boot; "" elsewhere. */
+    static String bootId() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 
