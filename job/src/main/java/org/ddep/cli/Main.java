@@ -44,8 +44,21 @@ public final class Main {
     public static final int RUN_DIR_IN_USE = 3;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (System.getProperty(YARN_APPLICATION) != null) {
+            // The driver inside a YARN ApplicationMaster (cluster mode): System.exit, even exit(0), makes
+            // the AM report FAILED ("Shutdown hook called before final status was reported"). Return
+            // to report success; throw to report failure (and let YARN try another attempt).
+            if (code != 0) {
+                throw new IllegalStateException("ddep " + String.join(" ", args) + " failed with exit code " + code);
+            }
+            return;
+        }
+        System.exit(code);
     }
+
+    /** Set by Spark's YARN ApplicationMaster when it runs this class as the driver (cluster mode). */
+    static final String YARN_APPLICATION = "spark.yarn.app.id";
 
     public static int execute(String... args) {
         return commandLine().execute(args);
