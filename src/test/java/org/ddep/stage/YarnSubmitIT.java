@@ -134,9 +134,11 @@ class YarnSubmitIT {
     /** The JVM of an ApplicationMaster (the driver, in cluster mode) of the given attempt. */
     private static Optional<ProcessHandle> applicationMaster(int attempt) {
         String container = String.format("_%02d_000001", attempt);
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> c.contains("org.apache.spark.deploy.yarn.ApplicationMaster") && c.contains(container)
-                        && c.contains("/bin/java")).orElse(false)).findFirst();
+        // the java process itself, not the container's bash wrapper (whose death YARN answers with a
+        // SIGTERM to the JVM, which then releases its lease like any orderly stop)
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)
+                && p.info().commandLine().map(c -> c.contains("org.apache.spark.deploy.yarn.ApplicationMaster")
+                        && c.contains(container)).orElse(false)).findFirst();
     }
 
     private static List<java.nio.file.Path> containerLogs(java.nio.file.Path yarn, String appId) throws Exception {
