@@ -110,7 +110,7 @@ class DeployFilesTest {
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxbytes=16G"));
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=25G"));
         assertEquals("org.apache.spark.serializer.KryoSerializer", c.get("spark.serializer"));
-        assertEquals("org.nd4j.kryo.Nd4jRegistrator", c.get("spark.kryo.registrator"));
+        assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator", c.get("spark.kryo.registrator"));
         assertJvmOptions(c.get("spark.executor.extraJavaOptions"), true);
         assertJvmOptions(c.get("spark.driver.extraJavaOptions"), true);
         // The application and its arguments, which the CLI must accept.
@@ -238,7 +238,7 @@ class DeployFilesTest {
             }
             Map<?, ?> conf = (Map<?, ?>) t.get("conf");
             assertEquals("1", conf.get("spark.executor.resource.gpu.amount"));
-            assertEquals("org.nd4j.kryo.Nd4jRegistrator", conf.get("spark.kryo.registrator"));
+            assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator", conf.get("spark.kryo.registrator"));
             assertJvmOptions((String) conf.get("spark.executor.extraJavaOptions"), true);
         }
         assertEquals(Set.copyOf(DdepConfig.STAGES), Set.copyOf(stageOf.values()), "stages of the DAG vs the CLI");
@@ -277,6 +277,74 @@ class DeployFilesTest {
         Result none = run(Map.of("PATH", "/usr/bin:/bin"), "deploy/gpu/getGpusResources.sh");
         assertEquals(1, none.exit());
         assertTrue(none.out().contains("nvidia-smi not found"), none.out());
+    }
+
+    @Test
+    void gpuSmokeDryRunBuildsWithTheGpuProfileAndChecksForCudaBeforeTheDemo(@TempDir Path dir) throws Exception {
+        Result r = run(Map.of(), "deploy/gpu/smoke.sh", "--dry-run", "--run-dir", dir.resolve("smoke").toString(),
+                "--", "--set", "finetune.epochs=2");
+        assertEquals(0, r.exit(), r.out());
+        List<String> lines = r.out().lines().toList();
+        List<String> build = words(lines.get(lines.indexOf("# build") + 1));
+        assertEquals("mvn", build.get(0));
+        assertTrue(build.contains("-Pgpu") && build.contains("compile"), build.toString());
+        List<String> backend = words(lines.get(lines.indexOf("# backend check") + 1));
+        assertEquals(List.of(Main.class.getName(), "backend", "--expect", "cuda"), backend.subList(backend.size() - 4, backend.size()));
+        List<String> demo = words(lines.get(lines.indexOf("# demo") + 1));
+        int main = demo.indexOf(Main.class.getName());
+        assertEquals(List.of("demo", "--run-dir", dir.resolve("smoke").toString(), "--set", "finetune.epochs=2"),
+                demo.subList(main + 1, demo.size()));
+        for (List<String> java : List.of(backend, demo)) {
+            // the CUDA build of libnd4j, never the oneDNN CPU build; every other flag of conf/jvm-options
+            assertFalse(java.stream().anyMatch(w -> w.contains("onednn")), java.toString());
+            jvmOptions.stream().filter(o -> !o.contains("onednn")).forEach(o -> assertTrue(java.contains(o), o));
+        }
+        // the CPU figures it compares with are found in docs/benchmarks.md
+        String ref = lines.get(lines.size() - 1);
+        assertTrue(ref.startsWith("# CPU reference (docs/benchmarks.md)"), ref);
+        assertFalse(ref.contains("n/a"), ref);
+        assertTrue(ref.matches(".*decoder pretraining [0-9.]+ examples/s, DDeP mIoU at 10% 0\\.[0-9]+"), ref);
+    }
+
+    @Test
+    void gpuSmokeRefusesUnknownOptionsAndOptionsWithoutValues() throws Exception {
+        Result unknown = run(Map.of(), "deploy/gpu/smoke.sh", "--gpus", "2");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.out().contains("unknown option '--gpus'") && unknown.out().contains("usage:"), unknown.out());
+        Result missing = run(Map.of(), "deploy/gpu/smoke.sh", "--run-dir");
+        assertEquals(2, missing.exit());
+        assertTrue(missing.out().contains("--run-dir needs a value"), missing.out());
+    }
+
+    @Test
+    void gpuSmokeStopsBeforeTheDemoWhenNd4jLoadsTheCpuBackend(@TempDir Path dir) throws Exception {
+        // This machine has no GPU and the test classpath has ND4J's CPU build: the check must fail, clearly.
+        Path classpath = Files.writeString(dir.resolve("classpath.txt"), System.getProperty("java.class.path"));
+        Path smoke = dir.resolve("smoke");
+        Result r = run(Map.of("PATH", "/usr/bin:/bin:" + Path.of(System.getProperty("java.home"), "bin")),
+                "deploy/gpu/smoke.sh", "--skip-build", "--classpath", classpath.toString(), "--run-dir", smoke.toString());
+        assertEquals(3, r.exit(), r.out());
+        assertTrue(r.out().contains("nd4j backend: CPU"), r.out());
+        assertTrue(r.out().contains("ND4J's backend is CPU, not CUDA"), r.out());
+        assertTrue(r.out().contains("nvidia-smi") && r.out().contains("CUDA 11.6"), r.out());
+        assertTrue(r.out().contains("FAILED: ND4J did not load its CUDA backend"), r.out());
+        assertFalse(Files.exists(smoke), "the demo ran without CUDA");
+    }
+
+    @Test
+    void gpuSmokeReportPutsTheRunsFiguresNextToTheCpuOnes(@TempDir Path dir) throws Exception {
+        Path metrics = Files.createDirectories(dir.resolve("pretrain-decoder")).resolve("metrics.jsonl");
+        // metrics.jsonl as SparkTrainer writes it; epoch 1 (warm-up) is left out of the mean
+        Files.writeString(metrics, String.join("\n",
+                "{\"stage\":\"pretrain-decoder\",\"epoch\":1,\"round\":1,\"loss\":1.9,\"examples_per_s\":5.0,\"round_s\":0.6}",
+                "{\"stage\":\"pretrain-decoder\",\"epoch\":2,\"round\":1,\"loss\":1.8,\"examples_per_s\":100.0,\"round_s\":0.6}",
+                "{\"stage\":\"pretrain-decoder\",\"epoch\":10,\"round\":2,\"loss\":1.7,\"examples_per_s\":1.5E2,\"round_s\":0.6}") + "\n");
+        Files.writeString(Files.createDirectories(dir.resolve("evaluate/ddep-f0.1")).resolve("metrics.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("variant", "ddep", "miou", 0.4321)));
+        Result r = run(Map.of(), "deploy/gpu/smoke.sh", "--report", dir.toString());
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().matches("(?s).*decoder pretraining, examples/s +125\\.0 +[0-9.]+\n.*"), r.out());
+        assertTrue(r.out().matches("(?s).*DDeP mIoU at 10% of the labels +0\\.4321 +0\\.[0-9]+\n.*"), r.out());
     }
 
     private static String arg(String dockerfile, String name) {

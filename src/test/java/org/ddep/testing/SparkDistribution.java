@@ -121,4 +121,32 @@ public final class SparkDistribution {
         return java(List.of("-Xmx1g", jvmOptionsFile(), "-Dorg.bytedeco.javacpp.maxbytes=1G"),
                 "org.apache.spark.deploy.SparkSubmit", args);
     }
+
+    /** Adds the jars of this test's classpath whose file name starts with {@code prefix} (e.g. Spark's YARN client). */
+    public void addTestJars(String prefix) throws IOException {
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            if (entry.endsWith(".jar") && jar.getFileName().toString().startsWith(prefix)) {
+                Path link = home.resolve("jars").resolve(jar.getFileName());
+                if (!Files.exists(link)) {
+                    Files.createSymbolicLink(link, jar);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code SPARK_HOME/bin/spark-submit} as Spark's own script runs it: SparkSubmit on
+     * {@code SPARK_HOME/conf}, {@code HADOOP_CONF_DIR} and {@code SPARK_HOME/jars}, so that wrappers
+     * calling {@code $SPARK_HOME/bin/spark-submit} (deploy/) run for real.
+     */
+    public void installSubmitScript() throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin")).resolve("spark-submit");
+        Files.writeString(bin, "#!/usr/bin/env bash\n"
+                + "exec \"${JAVA_HOME:?}/bin/java\" -Xmx1g -cp \"$SPARK_HOME/conf:${HADOOP_CONF_DIR:+$HADOOP_CONF_DIR:}"
+                + "$SPARK_HOME/jars/*\" org.apache.spark.deploy.SparkSubmit \"$@\"\n");
+        if (!bin.toFile().setExecutable(true)) {
+            throw new IOException("cannot make " + bin + " executable");
+        }
+    }
 }

@@ -1,5 +1,8 @@
 package org.ddep.cli;
 
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
+import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.ddep.config.ConfigError;
 import org.ddep.config.ConfigLoader;
@@ -15,6 +18,7 @@ import org.ddep.prep.Resize;
 import org.ddep.prep.ShardSchema;
 import org.ddep.stage.DemoData;
 import org.ddep.stage.Pipeline;
+import org.ddep.stage.RunLease;
 import org.ddep.stage.Sparks;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +26,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,11 +38,28 @@ import java.util.concurrent.Callable;
 @Command(name = "ddep", mixinStandardHelpOptions = true, version = "ddep " + org.ddep.prep.Version.VALUE,
         description = "Decoder Denoising Pretraining for semantic segmentation on Spark.",
         subcommands = {Main.Run.class, Main.Demo.class, Main.Summary.class, Main.ImportEncoder.class,
-                SweepCommand.class, PredictCommand.class, StepBenchmarkCommand.class})
+                SweepCommand.class, PredictCommand.class, StepBenchmarkCommand.class, PlanCommand.class,
+                BackendCommand.class})
 public final class Main {
+    /** Exit code of a driver that found its run directory held by another driver. */
+    public static final int RUN_DIR_IN_USE = 3;
+
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (System.getProperty(YARN_APPLICATION) != null) {
+            // The driver inside a YARN ApplicationMaster (cluster mode): System.exit, even exit(0), makes
+            // the AM report FAILED ("Shutdown hook called before final status was reported"). Return
+            // to report success; throw to report failure (and let YARN try another attempt).
+            if (code != 0) {
+                throw new IllegalStateException("ddep " + String.join(" ", args) + " failed with exit code " + code);
+            }
+            return;
+        }
+        System.exit(code);
     }
+
+    /** Set by Spark's YARN ApplicationMaster when it runs this class as the driver (cluster mode). */
+    static final String YARN_APPLICATION = "spark.yarn.app.id";
 
     public static int execute(String... args) {
         return commandLine().execute(args);
@@ -55,6 +77,10 @@ public final class Main {
             if (e instanceof ConfigError) {
                 cmd.getErr().println("ddep: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof RunLease.RunDirInUse) {
+                cmd.getErr().println("ddep: " + e.getMessage());
+                return RUN_DIR_IN_USE;
             }
             cmd.getErr().println("ddep: " + cmd.getCommandName() + " failed: " + e);
             e.printStackTrace(cmd.getErr());
@@ -74,11 +100,36 @@ public final class Main {
         @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = "runs/default")
         String runDir;
 
-        /** Validates the config, then starts Spark: a bad config fails before any Spark work. */
+        @Option(names = "--take-over", description = "Take the run directory's lease from the driver named in "
+                + "<run>/_LOCK, which you know is dead (otherwise a second driver refuses to start).")
+        boolean takeOver;
+
+        /**
+         * Validates the config, then starts Spark: a bad config fails before any Spark work. Holds the
+         * run directory's lease (one driver per run directory) while {@code action} runs.
+         */
         int withPipeline(DdepConfig cfg, PipelineAction action) throws Exception {
             SparkSession spark = Sparks.session(cfg.spark());
             try {
-                action.run(new Pipeline(cfg, absolute(runDir), spark, List.of()));
+                String run = absolute(runDir);
+                Pipeline p = new Pipeline(cfg, run, spark, List.of());
+                SparkContext sc = spark.sparkContext();
+                RunLease.Holder self = RunLease.Holder.thisProcess(sc.applicationId(),
+                        sc.applicationAttemptId().isDefined() ? sc.applicationAttemptId().get() : "", Instant.now());
+                try (RunLease lease = RunLease.acquire(p.context().files(), run, self, cfg.lease(), takeOver,
+                        sc::cancelAllJobs)) {
+                    // Ctrl-C or a SIGTERM from a scheduler: release before Hadoop closes its file systems.
+                    Runnable release = lease::close;
+                    ShutdownHookManager.get().addShutdownHook(release, FileSystem.SHUTDOWN_HOOK_PRIORITY + 1);
+                    try {
+                        action.run(p.guardedBy(lease));
+                    } catch (Exception e) {
+                        lease.ensureHeld();   // a stage cancelled because another driver took the run: say that
+                        throw e;
+                    } finally {
+                        ShutdownHookManager.get().removeShutdownHook(release);
+                    }
+                }
                 return 0;
             } finally {
                 spark.stop();
@@ -117,10 +168,14 @@ public final class Main {
                 + "demo default 1). Finished seeds are reused.")
         Integer seeds;
 
+        @Option(names = "--take-over", description = "Take the run directory's lease from a driver you know is dead.")
+        boolean takeOver;
+
         @Override
         public Integer call() throws Exception {
             Common c = new Common();
             c.runDir = runDir;
+            c.takeOver = takeOver;
             List<String> keys = new ArrayList<>(overrides);
             if (seeds != null) {
                 keys.add("sweep.seeds=" + seeds);

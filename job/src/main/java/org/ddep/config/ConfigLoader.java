@@ -55,7 +55,9 @@ public final class ConfigLoader {
             throw new ConfigError("config file " + file + " does not exist");
         }
         try {
-            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            // include classpath("paper/...") (the presets) resolves against ddep's own jar.
+            return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)
+                    .setClassLoader(ConfigLoader.class.getClassLoader()));
         } catch (ConfigException e) {
             throw new ConfigError("cannot parse config file " + file + ": " + e.getMessage());
         }

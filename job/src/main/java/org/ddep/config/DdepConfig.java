@@ -63,6 +63,7 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
             throw ConfigError.of("ddep.sweep.workers", sweep.workers(), "worker counts that divide ddep.finetune."
                     + "batch-size = " + batch + " (the global batch is split evenly across workers)");
         }
+        LeaseSettings.from(root);
         return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
                 PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
                 finetune, evaluate, new Section(root, "ddep.report").intIn("samples", 1, 64), root, sweep);
@@ -91,6 +92,11 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
         return new DdepConfig(seed, stages, spark, new DataSettings(root, data.pretrainDataset(),
                 data.segmentationDataset(), data.trainSplit(), data.evalSplit()), prep, demo, model, train, encoder,
                 decoder, noise, finetune, evaluate, reportSamples, resolved, sweep);
+    }
+
+    /** {@code ddep.lease}: how the driver holds its run directory (validated at load). */
+    public LeaseSettings lease() {
+        return LeaseSettings.from(resolved);
     }
 
     /** {@code ddep.pretrain-encoder.import-from}: an R50+ViT-B/16 {@code .npz} to import instead of training, or "". */

@@ -31,6 +31,7 @@ public final class Pipeline {
             DdepConfig.REPORT, ReportStage::new);
 
     private final StageContext ctx;
+    private RunLease lease;
 
     public Pipeline(DdepConfig config, String runDir, SparkSession spark, List<TrainingHook> extraHooks) {
         this.ctx = new StageContext(config, new RunDir(runDir, new HadoopFiles(spark.sparkContext().hadoopConfiguration())),
@@ -50,8 +51,20 @@ public final class Pipeline {
         return ctx;
     }
 
+    /** This pipeline checking, before every stage, that its driver still holds the run directory's lease. */
+    public Pipeline guardedBy(RunLease l) {
+        this.lease = l;
+        return this;
+    }
+
+    private void checkLease() {
+        if (lease != null) {
+            lease.ensureHeld();
+        }
+    }
+
     /** Keys that do not change what {@code run} computes: a sweep pins its own settings ({@link Sweep}). */
-    static final Set<String> RUN_FREE = Set.of("sweep");
+    public static final Set<String> RUN_FREE = Set.of("sweep", "lease");
 
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {
@@ -61,17 +74,25 @@ public final class Pipeline {
     /** Like {@link #pinConfig()}, comparing all keys but those under {@code free}. */
     void pinConfig(Set<String> free) throws IOException {
         RunDir run = ctx.run();
-        String rendered = ctx.config().render();
-        if (run.files().exists(run.configFile())) {
-            String before = run.files().readString(run.configFile());
-            DdepConfig earlier = ConfigLoader.parse(before, run.configFile());
-            if (!without(earlier.redacted(), free).equals(without(ctx.config().redacted(), free))) {
-                throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
-                        + run.configFile() + "); resume it with the same config, or choose another --run-dir");
-            }
-            return;
+        if (!checkPinned(ctx.config(), run, free)) {
+            run.files().writeString(run.configFile(), ctx.config().render());
         }
-        run.files().writeString(run.configFile(), rendered);
+    }
+
+    /**
+     * Whether {@code run} was started (has config.conf); throws {@link ConfigError} if it was started
+     * with a config that differs from {@code config} in any key but those under {@code free}.
+     */
+    public static boolean checkPinned(DdepConfig config, RunDir run, Set<String> free) throws IOException {
+        if (!run.files().exists(run.configFile())) {
+            return false;
+        }
+        DdepConfig earlier = ConfigLoader.parse(run.files().readString(run.configFile()), run.configFile());
+        if (!without(earlier.redacted(), free).equals(without(config.redacted(), free))) {
+            throw new ConfigError("run directory " + run.uri() + " was started with a different config ("
+                    + run.configFile() + "); resume it with the same config, or choose another --run-dir");
+        }
+        return true;
     }
 
     private static com.typesafe.config.Config without(com.typesafe.config.Config c, Set<String> paths) {
@@ -98,6 +119,7 @@ public final class Pipeline {
      * @return whether the stage ran
      */
     public boolean runStage(String name, boolean force) throws Exception {
+        checkLease();
         Stage stage = stage(name);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {
@@ -123,6 +145,7 @@ public final class Pipeline {
         if (!PER_FRACTION.contains(name)) {
             throw new ConfigError("--label-fraction applies to " + PER_FRACTION + ", not to " + name);
         }
+        checkLease();
         DdepConfig one = ctx.config().withLabelFraction(labelFraction);
         String dir = ctx.run().stage(name);
         if (!force && ctx.run().done(dir)) {

@@ -37,7 +37,7 @@ public final class Sweep {
      * Keys a sweep may differ in from the run it extends: they only add runs, each in its own folder.
      * The sweep's own settings that change results are pinned in {@code sweep/sweep.conf} instead.
      */
-    static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep");
+    static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep", "lease");
     static final String DIR = "sweep";
     static final String SIGMA_DIR = "sweep-sigma";
     static final String AVERAGING_DIR = "sweep-averaging";
