@@ -51,10 +51,16 @@ public final class ConventionBenchmark {
             }
             double jax = median(secs.get(0));
             double port = median(secs.get(1));
+            List<Double> pairs = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                pairs.add(secs.get(0).get(r) / secs.get(1).get(r));
+            }
             System.out.printf(Locale.ROOT, "{\"step\":\"%s\",\"img\":%d,\"batch\":%d,\"rounds\":%d,\"jax_s\":%.3f,"
-                            + "\"port_s\":%.3f,\"jax_over_port_time\":%.3f,\"jax_all\":%s,\"port_all\":%s}%n",
-                    denoise ? "pretrain-decoder" : "finetune", img, batch, rounds, jax, port, jax / port,
-                    secs.get(0), secs.get(1));
+                            + "\"port_s\":%.3f,\"pair_ratio_median\":%.3f,\"pair_ratio_min\":%.3f,\"pair_ratio_max\":%.3f,"
+                            + "\"jax_all\":%s,\"port_all\":%s}%n",
+                    denoise ? "pretrain-decoder" : "finetune", img, batch, rounds, jax, port, median(pairs),
+                    pairs.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                    pairs.stream().mapToDouble(Double::doubleValue).max().orElse(0), secs.get(0), secs.get(1));
             Nd4j.getMemoryManager().invokeGc();
         }
     }
