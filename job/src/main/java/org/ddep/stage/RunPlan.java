@@ -193,7 +193,7 @@ public final class RunPlan {
         WorkerMemory.Reference ref = WorkerMemory.Reference.of(c.model().isTransUnet(), encoderTrains);
         WorkerMemory mem = WorkerMemory.estimate(m.total(), trainable, s.batchPerWorker(workers), s.imageSize(), ref);
         line("  worker memory at batch %d, %dx%d: ESTIMATE %s (model state %s + activations %s, scaled linearly in "
-                        + "pixels from docs/benchmarks.md's CPU peak, %s; not measured for this config)",
+                        + "pixels from docs/benchmarks.md's CPU figure, %s; measure with ddep step-benchmark)",
                 s.batchPerWorker(workers), s.imageSize(), s.imageSize(), bytes(mem.total()), bytes(mem.stateBytes()),
                 bytes(mem.activationBytes()), ref.source());
     }

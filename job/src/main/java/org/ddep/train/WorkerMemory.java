@@ -17,9 +17,10 @@ public record WorkerMemory(long stateBytes, long activationBytes) {
         // UNet base 32, depth 4 (7.77M parameters), 64x64, batch 16: 902 MB denoising, 1139 MB fine-tuning.
         UNET_FROZEN_ENCODER(902e6, 7.77e6, 16, 64),
         UNET_TRAINABLE(1139e6, 7.77e6, 16, 64),
-        // TransUNet (peer variant, 101.9M parameters), 224x224, batch 2: 9.1 GB denoising, 18.0 GB fine-tuning.
-        TRANSUNET_FROZEN_ENCODER(9.1e9, 101.9e6, 2, 224),
-        TRANSUNET_TRAINABLE(18.0e9, 101.9e6, 2, 224);
+        // TransUNet (peer variant), 128x128: memory each image of batch adds, measured by step-benchmark at
+        // batch 1 and 4 (docs/benchmarks.md, "Memory per image of batch"): 165 MB denoising, 197 MB fine-tuning.
+        TRANSUNET_FROZEN_ENCODER(165e6, 128),
+        TRANSUNET_TRAINABLE(197e6, 128);
 
         final double perPixel;
         final String source;
@@ -27,6 +28,12 @@ public record WorkerMemory(long stateBytes, long activationBytes) {
         Reference(double peakBytes, double parameters, int batch, int side) {
             this.perPixel = Math.max(0, peakBytes - 4 * FLOAT * parameters) / ((double) batch * side * side);
             this.source = String.format("%.1f GB peak at %dx%d, batch %d", peakBytes / 1e9, side, side, batch);
+        }
+
+        /** From the measured memory one image of batch adds at {@code side} x {@code side}. */
+        Reference(double bytesPerImage, int side) {
+            this.perPixel = bytesPerImage / ((double) side * side);
+            this.source = String.format("%.0f MB per image of batch at %dx%d", bytesPerImage / 1e6, side, side);
         }
 
         public static Reference of(boolean transUnet, boolean encoderTrains) {
