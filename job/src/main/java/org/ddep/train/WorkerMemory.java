@@ -17,10 +17,10 @@ public record WorkerMemory(long stateBytes, long activationBytes) {
         // UNet base 32, depth 4 (7.77M parameters), 64x64, batch 16: 902 MB denoising, 1139 MB fine-tuning.
         UNET_FROZEN_ENCODER(902e6, 7.77e6, 16, 64),
         UNET_TRAINABLE(1139e6, 7.77e6, 16, 64),
-        // TransUNet (peer variant), 128x128: memory each image of batch adds, measured by step-benchmark at
-        // batch 1 and 4 (docs/benchmarks.md, "Memory per image of batch"): 165 MB denoising, 197 MB fine-tuning.
-        TRANSUNET_FROZEN_ENCODER(165e6, 128),
-        TRANSUNET_TRAINABLE(197e6, 128);
+        // TransUNet (peer variant), 224x224: memory each image of batch adds, measured by step-benchmark at
+        // batch 1 and 4 (docs/benchmarks.md, "Memory per image of batch"): 364 MB denoising, 590 MB fine-tuning.
+        TRANSUNET_FROZEN_ENCODER(364e6, 224),
+        TRANSUNET_TRAINABLE(590e6, 224);
 
         final double perPixel;
         final String source;
