@@ -33,6 +33,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     private transient long roundStart;
     private transient int roundFirstIteration = -1;
     private transient int roundIterations;
+    private transient Broadcast<NetBroadcastTuple> roundBroadcast;
 
     AveragingMaster(Builder builder, List<TrainingHook> extraHooks) {
         super(builder);
@@ -72,6 +73,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         NetBroadcastTuple tuple = new NetBroadcastTuple(graph.getNetwork().getConfiguration(),
                 graph.getNetwork().params(), graph.getNetwork().getUpdater().getStateViewArray());
         Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(tuple);
+        roundBroadcast = broadcast;
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
         return new ReusingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners, getRouterProvider());
@@ -81,6 +83,11 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     protected void processResults(SparkDl4jMultiLayer network, SparkComputationGraph graph,
                                   JavaRDD<ParameterAveragingTrainingResult> results, int splitNum, int totalSplits) {
         super.processResults(network, graph, results, splitNum, totalSplits);
+        if (roundBroadcast != null) {
+            // The round's model copy on the driver and executors: gone now, not at a later garbage collection.
+            roundBroadcast.destroy();
+            roundBroadcast = null;
+        }
         if (graph != null && roundFirstIteration >= 0) {
             graph.getNetwork().getConfiguration().setIterationCount(roundFirstIteration + roundIterations);
         }
