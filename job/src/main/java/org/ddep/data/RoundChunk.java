@@ -32,12 +32,12 @@ import java.util.SplittableRandom;
 public final class RoundChunk implements AutoCloseable {
     private final EpochOrder order;
     private final int chunk;
-    private final JavaPairRDD<Long, ShardRecord> rows;
+    private final JavaPairRDD<Long, EncodedRow> rows;
     private final long seed;
     private final int epoch;
     private final EpochData.ExampleFn fn;
 
-    private RoundChunk(EpochOrder order, int epoch, int chunk, JavaPairRDD<Long, ShardRecord> rows, EpochData.ExampleFn fn) {
+    private RoundChunk(EpochOrder order, int epoch, int chunk, JavaPairRDD<Long, EncodedRow> rows, EpochData.ExampleFn fn) {
         this.order = order;
         this.epoch = epoch;
         this.chunk = chunk;
@@ -61,13 +61,13 @@ public final class RoundChunk implements AutoCloseable {
         }
         int[] parents = touched.stream().mapToInt(Integer::intValue).toArray();
         JavaRDD<Row> read = prune(input, parents);
-        JavaPairRDD<Long, ShardRecord> keyed = read.mapPartitionsWithIndex((k, it) -> {
+        JavaPairRDD<Long, EncodedRow> keyed = read.mapPartitionsWithIndex((k, it) -> {
             int p = parents[k];
             int[] shuffle = order.windowShuffle(epoch, chunk);
             long expected = order.partitionRows()[p];
-            return new Iterator<Tuple2<Long, ShardRecord>>() {
+            return new Iterator<Tuple2<Long, EncodedRow>>() {
                 long i;
-                Tuple2<Long, ShardRecord> next;
+                Tuple2<Long, EncodedRow> next;
 
                 @Override
                 public boolean hasNext() {
@@ -75,7 +75,7 @@ public final class RoundChunk implements AutoCloseable {
                         Row row = it.next();
                         long pos = order.position(offsets, shuffle, chunk, p, i++);
                         if (pos >= 0) {
-                            next = new Tuple2<>(pos, ShardSchema.fromRow(row));
+                            next = new Tuple2<>(pos, new EncodedRow(ShardSchema.fromRow(row)));
                         }
                     }
                     if (next == null && i != expected) {
@@ -86,11 +86,11 @@ public final class RoundChunk implements AutoCloseable {
                 }
 
                 @Override
-                public Tuple2<Long, ShardRecord> next() {
+                public Tuple2<Long, EncodedRow> next() {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    Tuple2<Long, ShardRecord> t = next;
+                    Tuple2<Long, EncodedRow> t = next;
                     next = null;
                     return t;
                 }
@@ -119,7 +119,7 @@ public final class RoundChunk implements AutoCloseable {
     }
 
     /** Minibatches of {@code batch} examples, each row augmented with the seed of (run seed, epoch, its position). */
-    static Iterator<MultiDataSet> minibatches(Iterator<Tuple2<Long, ShardRecord>> it, int batch, long seed, int epoch,
+    static Iterator<MultiDataSet> minibatches(Iterator<Tuple2<Long, EncodedRow>> it, int batch, long seed, int epoch,
                                              EpochData.ExampleFn fn) {
         return new Iterator<>() {
             @Override
@@ -131,8 +131,8 @@ public final class RoundChunk implements AutoCloseable {
             public MultiDataSet next() {
                 List<MultiDataSet> one = new ArrayList<>(batch);
                 while (one.size() < batch && it.hasNext()) {
-                    Tuple2<Long, ShardRecord> t = it.next();
-                    ShardRecord r = t._2();
+                    Tuple2<Long, EncodedRow> t = it.next();
+                    ShardRecord r = t._2().record();
                     try {
                         one.add(fn.apply(r, new SplittableRandom(EpochData.mix(seed, epoch, t._1()))));
                     } catch (IOException ex) {

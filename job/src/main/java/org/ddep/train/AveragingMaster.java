@@ -55,7 +55,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
      * DL4J's driver adds {@code averagingFrequency} to the iteration counter per round; the counter is
      * set to the {@code iterations} the workers really applied (fewer in an epoch's short last round).
      */
-    void fitRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> round, int iterations, int roundNo, int rounds) {
+    public void fitRound(SparkComputationGraph graph, JavaRDD<MultiDataSet> round, int iterations, int roundNo, int rounds) {
         roundFirstIteration = graph.getNetwork().getIterationCount();
         roundIterations = iterations;
         doIteration(graph, round, roundNo, rounds);
