@@ -35,8 +35,10 @@ public final class EpochPlanBenchmark {
         int batch = Integer.parseInt(a[3]);
         int frequency = Integer.parseInt(a[4]);
         int chunkRounds = Integer.parseInt(a[5]);
+        // Every file its own input partition, as ~128 MB shard files are (these are tiny: ids only).
         SparkSession spark = Sparks.session(ConfigLoader.load(null, List.of("spark.master=\"local[2]\"",
-                "spark.conf.\"spark.ui.enabled\"=\"false\"")).spark());
+                "spark.conf.\"spark.ui.enabled\"=\"false\"",
+                "spark.conf.\"spark.sql.files.openCostInBytes\"=\"134217728\"")).spark());
         Path dir = Files.createTempDirectory("epoch-plan");
         String table = dir.resolve("split=train").toUri().toString();
         spark.range(0, rows, 1, files)
