@@ -61,6 +61,19 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         doIteration(graph, round, roundNo, rounds);
     }
 
+    /** DL4J's fit timing ({@code train.collect-stats}), which its own epoch plumbing logged: one event per epoch. */
+    void epochStarted() {
+        if (collectTrainingStats) {
+            stats.logFitStart();
+        }
+    }
+
+    void epochEnded(long examples) {
+        if (collectTrainingStats) {
+            stats.logFitEnd(Math.toIntExact(examples));
+        }
+    }
+
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
         List<TrainingHook> hooks = new ArrayList<>();
@@ -90,6 +103,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         }
         if (graph != null && roundFirstIteration >= 0) {
             graph.getNetwork().getConfiguration().setIterationCount(roundFirstIteration + roundIterations);
+            roundFirstIteration = -1;
         }
         if (listener != null && graph != null) {
             listener.onRound(splitNum, totalSplits, graph.getScore(), (System.nanoTime() - roundStart) / 1e9);

@@ -158,6 +158,7 @@ public final class SparkTrainer {
                     total, score, seconds, order.rounds().rowsOf(round - 1)));
             sc.setJobGroup(plan.stage(), plan.stage() + " epoch " + epochNo + "/" + plan.epochs(), false);
             int first = epoch == start ? startRound : 0;
+            master.epochStarted();
             for (int chunk = order.chunkOf(first); chunk < order.chunks(); chunk++) {
                 try (RoundChunk rows = data.chunk(epoch, chunk)) {
                     for (int r = Math.max(first, order.firstRound(chunk)); r < order.endRound(chunk); r++) {
@@ -169,6 +170,7 @@ public final class SparkTrainer {
                     }
                 }
             }
+            master.epochEnded(plan.examplesPerEpoch());
             ComputationGraph trained = spark.getNetwork();
             trained.incrementEpochCount();
             afterEpoch.after(epochNo, trained);
