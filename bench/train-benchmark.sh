@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training-step throughput of ddep (DL4J) next to the PyTorch peer (shared/bench/peer_torch.py) on
 # the same UNet, batch, image size and thread count, plus the Spark overhead (the fine-tune step
-# through parameter averaging with one local worker vs a plain loop) and peak resident memory.
+# through parameter averaging with one local worker, fed round by round as the stages do, vs a plain
+# loop) and peak resident memory.
 # Usage: bench/train-benchmark.sh [IMG=64] [BATCH=16] [BASE=32] [DEPTH=4] [STEPS=20] [THREADS=2]
 # Needs Debian's python3-torch and python3-torchvision for the peer lines.
 set -euo pipefail
@@ -13,7 +14,7 @@ out="$here/target/bench-train"; mkdir -p "$out"; : > "$out/results.jsonl"
 cd "$here"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
-for mode in pretrain finetune spark spark-dl4j; do
+for mode in pretrain finetune spark spark-split spark-dl4j; do
   OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.TrainStepBenchmark \
     "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
 done
@@ -34,6 +35,8 @@ for m in ("pretrain", "finetune"):
 s, f = d[("ddep-dl4j", "spark")]["images_per_s"], d[("ddep-dl4j", "finetune")]["images_per_s"]
 print("spark parameter averaging (1 worker) / plain loop, fine-tune step: %.2f (%.1f vs %.1f img/s); peak RSS %s vs %s MB"
       % (s / f, s, f, d[("ddep-dl4j", "spark")]["peak_rss_mb"], d[("ddep-dl4j", "finetune")]["peak_rss_mb"]))
+s1 = d[("ddep-dl4j", "spark-split")]["images_per_s"]
+print("  the same through DL4J's epoch plumbing (count, random split, per-round repartition): %.2f (%.1f img/s)" % (s1 / f, s1))
 s2 = d[("ddep-dl4j", "spark-dl4j")]["images_per_s"]
 print("  the same with DL4J's own master (a fresh worker model every round): %.2f (%.1f img/s)" % (s2 / f, s2))
 PY

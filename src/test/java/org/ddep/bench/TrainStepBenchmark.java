@@ -10,9 +10,11 @@ import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.model.Weights;
 import org.ddep.stage.Sparks;
+import org.ddep.train.AveragingMaster;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,11 +32,15 @@ import java.util.Locale;
  * Training throughput of one step (a benchmark, not a test), on the same architecture, batch and
  * thread count as shared/bench/peer_torch.py: UNet decoder-denoising step (encoder frozen, scaled
  * additive noise, predict the noise, L2) and fine-tune step (all trainable, per-pixel cross-entropy).
- * Mode "spark" runs the fine-tune step through Spark parameter averaging with one local worker and
- * ddep's training master (worker models reused between rounds); "spark-dl4j" with DL4J's own master.
- * Prints one JSON line. Usage: TrainStepBenchmark pretrain|finetune|spark IMG BATCH BASE DEPTH STEPS WARMUP
+ * Mode "spark" runs the fine-tune step through Spark parameter averaging with one local worker the
+ * way the stages do (ddep's master and round plumbing); "spark-split" through DL4J's epoch plumbing
+ * with ddep's master (how stages ran before), "spark-dl4j" with DL4J's own master.
+ * Prints one JSON line. Usage: TrainStepBenchmark pretrain|finetune|spark|spark-split|spark-dl4j IMG BATCH BASE DEPTH STEPS WARMUP
  */
 public final class TrainStepBenchmark {
+    /** Process CPU seconds (user + system) of the timed steps: on a shared machine a steadier measure of work than wall time. */
+    private static double timedCpu;
+
     public static void main(String[] a) throws Exception {
         String mode = a[0];
         int img = Integer.parseInt(a[1]);
@@ -63,12 +69,13 @@ public final class TrainStepBenchmark {
         MultiDataSet ds = batch(pretrain, batch, img, classes, 0);
         double seconds;
         if (mode.startsWith("spark")) {
-            seconds = spark(net, pretrain, batch, img, classes, steps, warmup, mode.equals("spark-dl4j"));
+            seconds = spark(net, pretrain, batch, img, classes, steps, warmup, mode);
         } else {
             for (int i = 0; i < warmup; i++) {
                 net.fit(ds);
             }
             long t = System.nanoTime();
+            double c = cpuSeconds();
             for (int i = 0; i < steps; i++) {
                 if (pretrain) {
                     ds = batch(true, batch, img, classes, i + 1); // fresh noise every step, as the peer does
@@ -76,12 +83,13 @@ public final class TrainStepBenchmark {
                 net.fit(ds);
             }
             seconds = (System.nanoTime() - t) / 1e9;
+            timedCpu = cpuSeconds() - c;
         }
         System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"%s\",\"resnet\":\"%s\",\"convention\":\"%s\",\"img\":%d,"
                         + "\"batch\":%d,\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,"
-                        + "\"peak_rss_mb\":%d}%n",
+                        + "\"peak_rss_mb\":%d,\"cpu_s_per_image\":%.4f}%n",
                 mode, model, spec.isTransUnet() ? resnet : "-", spec.isTransUnet() ? convention : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
-                net.numParams(), batch * steps / seconds, peakRssMb());
+                net.numParams(), batch * steps / seconds, peakRssMb(), timedCpu / (batch * steps));
     }
 
     /** One minibatch: noisy image and noise target (pretrain), or image and one-hot labels (fine-tune). */
@@ -107,9 +115,17 @@ public final class TrainStepBenchmark {
                 new INDArray[]{Nd4j.ones(DataType.FLOAT, batch, 1, img, img)});
     }
 
-    /** The same step through SparkComputationGraph + parameter averaging, one worker, one split per fit. */
+    /**
+     * The same step through SparkComputationGraph + parameter averaging, one worker, rounds of 5
+     * minibatches. {@code spark}: ddep's round plumbing (what every stage does): each round's examples
+     * already on the worker's one partition, fed through {@code AveragingMaster.fitRound}, no count,
+     * split or repartition. {@code spark-split}: ddep's master through DL4J's own epoch plumbing
+     * ({@code fitMultiDataSet}: count, random split into rounds, Repartition.Always shuffle per round),
+     * as every stage did before. {@code spark-dl4j}: the same with DL4J's own master. The examples are
+     * the same serialized single-image MultiDataSets in all three.
+     */
     private static double spark(ComputationGraph net, boolean pretrain, int batch, int img, int classes, int steps,
-                                int warmup, boolean dl4jMaster) throws Exception {
+                                int warmup, String mode) throws Exception {
         List<String> conf = new ArrayList<>(List.of("spark.master=\"local[1]\"", "spark.conf.\"spark.ui.enabled\"=\"false\""));
         for (String kv : System.getProperty("bench.spark", "").split(";")) {
             if (!kv.isBlank()) {
@@ -122,20 +138,47 @@ public final class TrainStepBenchmark {
         for (int i = 0; i < batch; i++) {
             one.add(batch(pretrain, 1, img, classes, i));
         }
+        int frequency = Math.min(5, steps);
         ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(1, 1)
-                .batchSizePerWorker(batch).averagingFrequency(Math.min(5, steps)).saveUpdater(true)
+                .batchSizePerWorker(batch).averagingFrequency(frequency).saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct);
-        ParameterAveragingTrainingMaster tm = dl4jMaster ? b.build() : org.ddep.train.AveragingMaster.of(b);
+        if (mode.equals("spark")) {
+            b.repartionData(Repartition.Never);
+        }
+        ParameterAveragingTrainingMaster tm = mode.equals("spark-dl4j") ? b.build() : AveragingMaster.of(b);
         SparkComputationGraph sg = new SparkComputationGraph(sc, net, tm);
+        if (mode.equals("spark")) {
+            AveragingMaster m = (AveragingMaster) tm;
+            rounds(sc, sg, m, one, warmup, frequency);
+            long t = System.nanoTime();
+            double c = cpuSeconds();
+            rounds(sc, sg, m, one, steps, frequency);
+            double seconds = (System.nanoTime() - t) / 1e9;
+            timedCpu = cpuSeconds() - c;
+            s.stop();
+            return seconds;
+        }
         JavaRDD<MultiDataSet> warm = sc.parallelize(repeat(one, warmup), 1);
         sg.fitMultiDataSet(warm);
         // steps minibatches in rounds of 5 (the default averaging frequency): broadcast, fit, average
         JavaRDD<MultiDataSet> data = sc.parallelize(repeat(one, steps), 1);
         long t = System.nanoTime();
+        double c = cpuSeconds();
         sg.fitMultiDataSet(data);
         double seconds = (System.nanoTime() - t) / 1e9;
+        timedCpu = cpuSeconds() - c;
         s.stop();
         return seconds;
+    }
+
+    /** {@code minibatches} minibatches in rounds of {@code frequency}, each round's examples on one partition. */
+    private static void rounds(JavaSparkContext sc, SparkComputationGraph sg, AveragingMaster m, List<MultiDataSet> one,
+                               int minibatches, int frequency) {
+        int rounds = (minibatches + frequency - 1) / frequency;
+        for (int r = 0; r < rounds; r++) {
+            int n = Math.min(frequency, minibatches - r * frequency);
+            m.fitRound(sg, sc.parallelize(repeat(one, n), 1), n, r + 1, rounds);
+        }
     }
 
     private static List<MultiDataSet> repeat(List<MultiDataSet> one, int times) {
@@ -144,6 +187,18 @@ public final class TrainStepBenchmark {
             out.addAll(one);
         }
         return out;
+    }
+
+    /** User + system CPU seconds of this process so far (Linux), or 0. */
+    private static double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime), counted after the command name
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static long peakRssMb() {

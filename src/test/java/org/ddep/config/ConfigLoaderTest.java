@@ -113,8 +113,11 @@ class ConfigLoaderTest {
             "sweep.workers=[0, 2]                   | ddep.sweep.workers",
             "sweep.averaging-frequencies=[two]      | ddep.sweep.averaging-frequencies",
             "sweep.averaging-fraction=0             | ddep.sweep.averaging-fraction",
-            "sweep.fraction=0.1                     | ddep.sweep.fraction"})
-    void badEvaluationAndSweepKeysFailNamingTheKey(String overrides, String named) {
+            "sweep.fraction=0.1                     | ddep.sweep.fraction",
+            "train.chunk-rounds=0                   | ddep.train.chunk-rounds = 0",
+            "train.checkpoint-rounds=-1             | ddep.train.checkpoint-rounds = -1",
+            "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds"})
+    void badEvaluationSweepAndTrainingKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));
         assertTrue(e.getMessage().contains(named), e.getMessage());
     }

@@ -10,11 +10,14 @@ import org.ddep.testing.TinyRun;
 import org.ddep.testing.WorkerRecorder;
 import org.ddep.train.Checkpoints;
 import org.ddep.train.CosineDecay;
+import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Files;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,8 +44,10 @@ class PipelineEndToEndTest {
     void runPipeline(@TempDir Path tmp) throws Exception {
         dir = tmp;
         WorkerRecorder.UPDATES.clear();
-        config = TinyRun.config();
-        pipeline = TinyRun.pipeline(dir, config, List.of(new WorkerRecorder("dec_0_conv1")));
+        // 36 pretraining scenes: 2 full rounds of 16 and one of 4; the labelled half of 42 scenes does not
+        // fill whole fine-tuning rounds of 8 either (asserted below).
+        config = TinyRun.config("demo.pretrain-images=36", "demo.train-images=42");
+        pipeline = TinyRun.pipeline(dir, config, List.of(new WorkerRecorder()));
         pipeline.runAll();
     }
 
@@ -90,7 +96,7 @@ class PipelineEndToEndTest {
         HadoopFiles files = pipeline.context().files();
         ComputationGraph encoder = Models.load(files, pipeline.context().run().stage(DdepConfig.PRETRAIN_ENCODER), "test");
         Checkpoints cp = new Checkpoints(files, pipeline.context().run().path(DdepConfig.PRETRAIN_DECODER, "checkpoints"));
-        ComputationGraph epoch1 = cp.load(new Checkpoints.State(1, 0, "epoch-0001.zip"));
+        ComputationGraph epoch1 = cp.load(new Checkpoints.State(1, 0, 0, "epoch-0001.zip"));
         ComputationGraph decoder = Models.load(files, pipeline.context().run().stage(DdepConfig.PRETRAIN_DECODER), "test");
         assertTrue(Weights.isFrozen(decoder, Parts.ENCODER));
         Map<String, INDArray> before = Weights.snapshot(encoder, Parts.ENCODER);
@@ -116,22 +122,59 @@ class PipelineEndToEndTest {
         }
     }
 
+    /** Every stage: the updates its workers applied, the cosine rate they applied, and the driver's count. */
+    @ParameterizedTest
+    @ValueSource(strings = {WorkerRecorder.CLASSIFY, WorkerRecorder.DENOISE, WorkerRecorder.SEGMENT})
+    void workersApplyTheCosineScheduleToZeroAtTheStagesLastUpdate(String head) throws Exception {
+        HadoopFiles files = pipeline.context().files();
+        var ctx = pipeline.context();
+        String dir;
+        SparkTrainer.Plan plan;
+        if (head.equals(WorkerRecorder.CLASSIFY)) {
+            dir = ctx.run().stage(DdepConfig.PRETRAIN_ENCODER);
+            plan = Training.plan(ctx, DdepConfig.PRETRAIN_ENCODER, config.encoder(),
+                    ctx.shards().classified("demo-pretrain", "train").count(), 1);
+        } else if (head.equals(WorkerRecorder.DENOISE)) {
+            dir = ctx.run().stage(DdepConfig.PRETRAIN_DECODER);
+            plan = Training.plan(ctx, DdepConfig.PRETRAIN_DECODER, config.decoder(),
+                    ctx.shards().split("demo-pretrain", "train").count(), 1);
+        } else {
+            dir = new FinetuneRun("ddep", 0.5).dir(ctx.run(), DdepConfig.FINETUNE);
+            plan = Training.plan(ctx, DdepConfig.FINETUNE, config.finetune().schedule(),
+                    ctx.shards().labelled("demo-seg", "train", 0.5).count(), 1);
+        }
+        // The sizes are chosen so that no stage's epoch divides into whole rounds.
+        assertNotEquals(0, plan.examplesPerEpoch() % plan.rounds().roundRows(), head + ": epoch of " + plan.examplesPerEpoch()
+                + " divides into rounds");
+        int total = plan.totalIterations();
+        assertEquals(plan.epochs() * (long) plan.rounds().iterationsPerEpoch(), total);
+        assertEquals(total, Models.load(files, dir, "test").getIterationCount(), head + ": driver's iteration count");
+
+        List<WorkerRecorder.Update> updates = WorkerRecorder.of(head);
+        // Every update 0 .. total-1 was applied by some worker, and none beyond.
+        assertEquals(IntStream.range(0, total).boxed().collect(Collectors.toSet()),
+                updates.stream().map(WorkerRecorder.Update::iteration).collect(Collectors.toSet()), head);
+        double peak = head.equals(WorkerRecorder.CLASSIFY) ? config.encoder().learningRate()
+                : head.equals(WorkerRecorder.DENOISE) ? config.decoder().learningRate() : config.finetune().schedule().learningRate();
+        for (WorkerRecorder.Update u : updates) {
+            assertEquals(CosineDecay.at(peak, total - 1, u.iteration()), u.lr(), 1e-12,
+                    head + ": worker learning rate off the cosine schedule at iteration " + u.iteration());
+        }
+        assertEquals(peak, updates.stream().filter(u -> u.iteration() == 0).findFirst().orElseThrow().lr(), 1e-12);
+        assertEquals(0.0, updates.stream().filter(u -> u.iteration() == total - 1).findFirst().orElseThrow().lr(), 1e-12,
+                head + ": the last update's learning rate");
+        // Every example of every epoch, once: the examples fitted add up to epochs x rows (per fine-tune variant).
+        int runs = head.equals(WorkerRecorder.SEGMENT) ? config.finetune().variants().size() : 1;
+        assertEquals(runs * plan.epochs() * plan.examplesPerEpoch(),
+                updates.stream().mapToLong(WorkerRecorder.Update::examples).sum(), head + ": examples fitted");
+    }
+
     @Test
-    void workersApplyTheCosineScheduleAcrossAveragingRoundsAndKeepAdamMoments() {
-        // Decoder pretraining: 2 epochs of rounds; the hook recorded what each worker applied.
-        var plan = Training.plan(pipeline.context(), "pretrain-decoder", config.decoder(),
-                pipeline.context().shards().split("demo-pretrain", "train").count(), 1);
-        // Updates of decoder pretraining (the 3-channel denoising head).
-        List<WorkerRecorder.Update> dec = WorkerRecorder.UPDATES.stream().filter(u -> u.headOutputs() == 3)
-                .collect(Collectors.toList());
+    void workersCarryCountersAcrossAveragingRoundsAndKeepAdamMoments() {
+        List<WorkerRecorder.Update> dec = WorkerRecorder.of(WorkerRecorder.DENOISE);
         int maxIt = dec.stream().mapToInt(WorkerRecorder.Update::iteration).max().orElse(0);
         assertTrue(maxIt >= config.train().averagingFrequency(),
                 "worker iteration counters restart every round: max seen " + maxIt);
-        // Every update a worker made in decoder pretraining used lr(t) of the stage's cosine schedule.
-        for (WorkerRecorder.Update u : dec) {
-            assertEquals(CosineDecay.at(config.decoder().learningRate(), plan.totalIterations(), u.iteration()), u.lr(), 1e-12,
-                    "worker learning rate off the cosine schedule at iteration " + u.iteration());
-        }
         assertTrue(dec.stream().mapToInt(WorkerRecorder.Update::epoch).max().orElse(0) >= 1, "epoch counter not carried");
         // Adam's moments: the first update of every round after the first starts from non-zero state.
         List<WorkerRecorder.Update> roundStarts = dec.stream()
@@ -142,6 +185,5 @@ class PipelineEndToEndTest {
                 assertTrue(u.updaterNorm() > 0, "Adam state was reset at the round starting at iteration " + u.iteration());
             }
         }
-        assertNotEquals(0, dec.size());
     }
 }

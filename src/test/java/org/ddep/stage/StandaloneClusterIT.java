@@ -159,8 +159,9 @@ class StandaloneClusterIT {
         assertEquals(List.of(String.format("epoch-%04d.zip", DECODER_EPOCHS - 1),
                 String.format("epoch-%04d.zip", DECODER_EPOCHS), "state.json"), names(stage.resolve("checkpoints")));
         Map<?, ?> state = JSON.readValue(stage.resolve("checkpoints").resolve("state.json").toFile(), Map.class);
-        assertEquals(Map.of("epoch", DECODER_EPOCHS, "iteration", plan.totalIterations(),
-                "file", String.format("epoch-%04d.zip", DECODER_EPOCHS)), state);
+        assertEquals(Map.of("epoch", DECODER_EPOCHS, "round", 0, "iteration", plan.totalIterations(),
+                "file", String.format("epoch-%04d.zip", DECODER_EPOCHS),
+                "previous", String.format("epoch-%04d.zip", DECODER_EPOCHS - 1)), state);
         Set<String> rounds = new HashSet<>();
         List<Map<String, Object>> lines = MetricsLog.read(files(), stage.resolve("metrics.jsonl").toUri().toString());
         for (Map<String, Object> m : lines) {

@@ -2,6 +2,7 @@ package org.ddep.data;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.ddep.config.NoiseSpec;
 import org.ddep.noise.DenoisingObjective;
@@ -14,12 +15,15 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.SplittableRandom;
 
+import static org.apache.spark.sql.functions.col;
+
 /**
- * One epoch of training examples, decoded and augmented on the executors. The randomness of each
- * partition comes from (run seed, epoch, partition): noise and crops are fresh every epoch and the
- * same on a re-run.
+ * Training examples, decoded and augmented on the executors. In training ({@link RoundChunk}) the
+ * randomness of each example comes from (run seed, epoch, its position in the epoch): noise and crops
+ * are fresh every epoch and the same on a re-run, also one resumed mid-epoch.
  */
 public final class EpochData {
     private EpochData() {
@@ -30,6 +34,19 @@ public final class EpochData {
         MultiDataSet apply(ShardRecord row, SplittableRandom rnd) throws IOException;
     }
 
+    /** Rows per input partition of {@code rows}, reading only the id column: what {@link EpochOrder} plans from. */
+    public static long[] partitionRows(Dataset<Row> rows) {
+        List<Long> counts = rows.select(col(ShardSchema.ID)).javaRDD().mapPartitions(it -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) {
+                n++;
+            }
+            return List.of(n).iterator();
+        }).collect();
+        return counts.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** Every row of {@code rows} as one example, partition by partition, with a seed of (seed, epoch, partition). */
     public static JavaRDD<MultiDataSet> of(JavaRDD<Row> rows, long seed, int epoch, ExampleFn fn) {
         Function2<Integer, Iterator<Row>, Iterator<MultiDataSet>> perPartition = (partition, it) -> {
             SplittableRandom rnd = new SplittableRandom(mix(seed, epoch, partition));
@@ -45,7 +62,7 @@ public final class EpochData {
         return rows.mapPartitionsWithIndex(perPartition, false);
     }
 
-    static long mix(long seed, int epoch, int partition) {
+    static long mix(long seed, int epoch, long partition) {
         long h = seed * 0x9E3779B97F4A7C15L + epoch;
         h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L + partition;
         return h ^ (h >>> 29);

@@ -56,8 +56,8 @@ public final class FinetuneStage implements Stage {
     /**
      * Fine-tunes one run into {@code dir}, starting from the pretrained models in {@code pretrained}.
      * Labelled images fewer than one averaging round (global batch x averaging frequency) are repeated
-     * until they fill one, each copy with its own crop and flip: otherwise DL4J's workers would fit
-     * fewer minibatches than the schedule counts and the cosine decay would stop short.
+     * until they fill one, each copy with its own crop and flip, so every round averages full
+     * minibatches of every worker (the schedule counts a short round's updates either way).
      *
      * @param examples when positive, the run's length in training examples (a sweep's fixed budget):
      *                 the epochs are chosen to see about that many; 0 = {@code s.epochs()}
@@ -83,7 +83,7 @@ public final class FinetuneStage implements Stage {
         }
         StageSchedule run = s;
         if (examples > 0 && n > 0) {
-            long perEpoch = Math.max(1, n * copies / round) * round;
+            long perEpoch = n * copies;
             int epochs = (int) Math.max(1, (examples + perEpoch - 1) / perEpoch);
             run = new StageSchedule(s.stage(), epochs, s.globalBatch(), s.learningRate(), s.imageSize(), s.flip());
         }

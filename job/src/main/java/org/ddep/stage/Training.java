@@ -6,10 +6,10 @@ import org.apache.spark.sql.Row;
 import org.ddep.config.StageSchedule;
 import org.ddep.config.TrainSettings;
 import org.ddep.data.EpochData;
+import org.ddep.data.EpochOrder;
+import org.ddep.data.RoundChunk;
 import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-
-import java.util.function.Function;
 
 /** What every training stage does: read its rows, plan, build the model, train, save {@code model.zip}. */
 final class Training {
@@ -22,42 +22,46 @@ final class Training {
     }
 
     /**
-     * Trains on {@code examples} (shard rows) into {@code dir}: caches the rows, plans from their
-     * count, builds the model, runs (or resumes) the epochs, saves the final model.
+     * Trains on {@code examples} (shard rows) into {@code dir}: counts the rows of each input
+     * partition (ids only), plans the epochs' order and rounds from them, builds the model, runs (or
+     * resumes) the epochs a window of rounds at a time, saves the final model. Nothing is cached: each
+     * window re-reads the input partitions it touches and moves only their compact rows.
      *
      * @param perPixelLoss report the loss per pixel of the {@code s.imageSize()} input (dense heads)
      */
     static ComputationGraph fit(StageContext ctx, String label, String dir, Dataset<Row> examples, String what,
                                 StageSchedule s, boolean perPixelLoss, Init init, EpochData.ExampleFn fn,
                                 SparkTrainer.EpochEnd afterEpoch) throws Exception {
-        JavaRDD<Row> rows = spread(examples, ctx.config().train()).cache();
-        try {
-            long n = rows.count();
-            if (n == 0) {
-                throw new IllegalStateException(label + ": no training examples: " + what);
-            }
-            SparkTrainer.Plan plan = plan(ctx, label, s, n, perPixelLoss ? 1.0 / ((double) s.imageSize() * s.imageSize()) : 1.0);
-            ComputationGraph net = init.create(plan);
-            long seed = ctx.config().seed();
-            ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
-                    ctx.config().train().collectStats())
-                    .train(net, epoch -> EpochData.of(rows, seed, epoch, fn), afterEpoch);
-            Models.save(ctx.files(), dir, trained);
-            return trained;
-        } finally {
-            rows.unpersist(false);
+        long[] partitionRows = EpochData.partitionRows(examples);
+        long n = java.util.Arrays.stream(partitionRows).sum();
+        if (n == 0) {
+            throw new IllegalStateException(label + ": no training examples: " + what);
         }
-    }
+        SparkTrainer.Plan plan = plan(ctx, label, s, n, perPixelLoss ? 1.0 / ((double) s.imageSize() * s.imageSize()) : 1.0);
+        ComputationGraph net = init.create(plan);
+        EpochOrder order = new EpochOrder(partitionRows, plan.rounds(), plan.chunkRounds(), ctx.config().seed());
+        JavaRDD<Row> rows = examples.javaRDD();
+        ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
+                ctx.config().train().collectStats())
+                .train(net, new SparkTrainer.RoundSource() {
+                    @Override
+                    public EpochOrder order() {
+                        return order;
+                    }
 
-    /** Shard rows spread over at least as many partitions as workers, so every worker decodes. */
-    static JavaRDD<Row> spread(Dataset<Row> df, TrainSettings train) {
-        JavaRDD<Row> rows = df.javaRDD();
-        return rows.getNumPartitions() < train.workers() ? rows.repartition(train.workers()) : rows;
+                    @Override
+                    public RoundChunk chunk(int epoch, int chunk) {
+                        return RoundChunk.of(rows, order, epoch, chunk, fn);
+                    }
+                }, afterEpoch);
+        Models.save(ctx.files(), dir, trained);
+        return trained;
     }
 
     static SparkTrainer.Plan plan(StageContext ctx, String stage, StageSchedule s, long examples, double lossScale) {
         TrainSettings t = ctx.config().train();
         return new SparkTrainer.Plan(stage, s.epochs(), s.globalBatch(), t.workers(), t.averagingFrequency(),
-                t.prefetchBatches(), s.learningRate(), ctx.config().seed(), t.stopOnNan(), examples, lossScale);
+                t.prefetchBatches(), s.learningRate(), ctx.config().seed(), t.stopOnNan(), examples, lossScale,
+                t.chunkRounds(), t.checkpointRounds());
     }
 }

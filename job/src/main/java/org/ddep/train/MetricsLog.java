@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * {@code <stage>/metrics.jsonl}: one JSON line per averaging round. Rewritten whole on each round,
- * since object stores cannot append; on resume, lines past the checkpoint's epoch are dropped.
+ * since object stores cannot append; on resume, lines past the checkpoint's round are dropped.
  */
 public final class MetricsLog {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -24,8 +24,11 @@ public final class MetricsLog {
         this.uri = uri;
     }
 
-    /** Keeps the lines of epochs below {@code epochsDone} from an earlier attempt. */
-    public void resume(int epochsDone) throws IOException {
+    /**
+     * Keeps, from an earlier attempt, the lines of the {@code epochsDone} finished epochs and of the
+     * first {@code roundsDone} rounds of the next (what the checkpoint resumed from holds).
+     */
+    public void resume(int epochsDone, int roundsDone) throws IOException {
         lines.clear();
         if (!files.exists(uri)) {
             return;
@@ -35,7 +38,8 @@ public final class MetricsLog {
                 continue;
             }
             Map<?, ?> m = JSON.readValue(line, Map.class);
-            if (((Number) m.get("epoch")).intValue() <= epochsDone) {
+            int epoch = ((Number) m.get("epoch")).intValue();
+            if (epoch <= epochsDone || epoch == epochsDone + 1 && ((Number) m.get("round")).intValue() <= roundsDone) {
                 lines.add(line);
             }
         }

@@ -6,8 +6,8 @@ final class Progress {
     private int roundsDone;
     private double seconds;
 
-    Progress(SparkTrainer.Plan plan, int startEpoch) {
-        this.roundsLeftAtStart = (plan.epochs() - startEpoch) * plan.roundsPerEpoch();
+    Progress(SparkTrainer.Plan plan, int startEpoch, int startRound) {
+        this.roundsLeftAtStart = (plan.epochs() - startEpoch) * plan.roundsPerEpoch() - startRound;
     }
 
     record Line(double examplesPerSecond, double etaSeconds) {

@@ -1,16 +1,16 @@
 package org.ddep.train;
 
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
+import org.ddep.data.EpochOrder;
 import org.ddep.data.HadoopFiles;
+import org.ddep.data.RoundChunk;
+import org.ddep.data.Rounds;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,18 +22,21 @@ import java.util.Map;
 
 /**
  * The training loop of every stage: epochs of Spark parameter averaging
- * ({@link SparkComputationGraph} + {@link AveragingMaster}), a checkpoint after every epoch,
- * resumption from the last one, one metrics line and one progress line per averaging round.
+ * ({@link SparkComputationGraph} + {@link AveragingMaster}) fed one round at a time from windows of
+ * rounds ({@link RoundChunk}), a checkpoint after every epoch and every {@code checkpointRounds}
+ * rounds, resumption from the last one, one metrics line and one progress line per averaging round.
  */
 public final class SparkTrainer {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
 
     /**
      * What to train and how. {@code lossScale} turns DL4J's score into the reported loss (per-pixel
-     * heads report the score per pixel).
+     * heads report the score per pixel). {@code chunkRounds}: rounds Spark moves the rows of at a time;
+     * {@code checkpointRounds}: a checkpoint every that many rounds inside an epoch (0 = epochs only).
      */
     public record Plan(String stage, int epochs, int globalBatch, int workers, int averagingFrequency, int prefetch,
-                       double learningRate, long seed, boolean stopOnNan, long examplesPerEpoch, double lossScale) {
+                       double learningRate, long seed, boolean stopOnNan, long examplesPerEpoch, double lossScale,
+                       int chunkRounds, int checkpointRounds) {
         public Plan {
             if (globalBatch % workers != 0) {
                 throw new IllegalArgumentException(stage + ": global batch " + globalBatch + " does not divide across "
@@ -48,35 +51,47 @@ public final class SparkTrainer {
             return globalBatch / workers;
         }
 
-        /** DL4J splits an epoch into floor(examples / (workers * batch * frequency)) rounds, at least one. */
-        public int roundsPerEpoch() {
-            return (int) Math.max(1, examplesPerEpoch / ((long) workers * batchPerWorker() * averagingFrequency));
+        /** Every example once per epoch, in rounds of workers x batch x frequency; the last one takes the rest. */
+        public Rounds rounds() {
+            return new Rounds(examplesPerEpoch, workers, batchPerWorker(), averagingFrequency);
         }
 
-        /** The driver counts {@code averagingFrequency} iterations per round. */
+        public int roundsPerEpoch() {
+            return rounds().count();
+        }
+
+        /** The updates a worker applies in an epoch (the driver counts the same). */
         public int iterationsPerEpoch() {
-            return roundsPerEpoch() * averagingFrequency;
+            return Math.toIntExact(rounds().iterationsPerEpoch());
         }
 
         public int totalIterations() {
-            return epochs * iterationsPerEpoch();
+            return Math.multiplyExact(epochs, iterationsPerEpoch());
         }
 
-        /** Adam's learning rate over the stage: cosine decay from the peak to 0 over all iterations. */
+        /**
+         * Adam's learning rate over the stage: cosine decay from the peak at the first update to 0 at the
+         * last one (update {@code totalIterations() - 1}).
+         */
         public CosineDecay schedule() {
-            return new CosineDecay(learningRate, totalIterations());
+            return new CosineDecay(learningRate, Math.max(1, totalIterations() - 1));
         }
 
         public String describeBatch() {
+            Rounds r = rounds();
             return String.format("global batch %d = %d workers x %d per worker, averaging every %d minibatches, "
-                            + "%d rounds per epoch of %d examples", globalBatch, workers, batchPerWorker(),
-                    averagingFrequency, roundsPerEpoch(), examplesPerEpoch);
+                            + "%d rounds per epoch of %d examples (%s), %d updates per epoch", globalBatch, workers,
+                    batchPerWorker(), averagingFrequency, r.count(), examplesPerEpoch,
+                    examplesPerEpoch % r.roundRows() == 0 ? "all full" : "the last with " + r.rowsOf(r.count() - 1),
+                    r.iterationsPerEpoch());
         }
     }
 
-    /** The training examples of one epoch (fresh augmentation and noise each epoch). */
-    public interface EpochSource {
-        JavaRDD<MultiDataSet> epoch(int epoch);
+    /** The rows of a stage, planned once ({@link EpochOrder}) and moved a window of rounds at a time. */
+    public interface RoundSource {
+        EpochOrder order();
+
+        RoundChunk chunk(int epoch, int chunk);
     }
 
     /** Runs on the driver after each epoch, before its checkpoint. */
@@ -105,19 +120,21 @@ public final class SparkTrainer {
         return new Checkpoints(files, HadoopFiles.join(stageDir, "checkpoints"));
     }
 
-    public ComputationGraph train(ComputationGraph initial, EpochSource data, EpochEnd afterEpoch) throws IOException {
+    public ComputationGraph train(ComputationGraph initial, RoundSource data, EpochEnd afterEpoch) throws IOException {
         Checkpoints checkpoints = checkpoints();
         MetricsLog metrics = new MetricsLog(files, HadoopFiles.join(stageDir, "metrics.jsonl"));
         ComputationGraph net = initial;
         int start = 0;
+        int startRound = 0;
         var latest = checkpoints.latest();
         if (latest.isPresent()) {
             net = checkpoints.load(latest.get());
             start = latest.get().epoch();
-            LOG.info("{}: resuming after epoch {} (iteration {}) from {}", plan.stage(), start,
+            startRound = latest.get().round();
+            LOG.info("{}: resuming after epoch {} round {} (iteration {}) from {}", plan.stage(), start, startRound,
                     net.getIterationCount(), latest.get().file());
         }
-        metrics.resume(start);
+        metrics.resume(start, startRound);
         LOG.info("{}: {}; {} iterations in all, Adam with cosine decay from {}", plan.stage(), plan.describeBatch(),
                 plan.totalIterations(), plan.learningRate());
 
@@ -127,25 +144,37 @@ public final class SparkTrainer {
                 .workerPrefetchNumBatches(plan.prefetch())
                 // Without it Adam's moments are dropped every round (DESIGN.md "Known pitfalls").
                 .saveUpdater(true)
-                // Direct: no export files under /tmp; the epoch's examples are held serialized.
+                // ddep owns the epoch and its rounds: a round's rows arrive on `workers` partitions already.
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
-                .storageLevel(StorageLevel.MEMORY_AND_DISK_SER())
-                .repartionData(Repartition.Always)
+                .repartionData(Repartition.Never)
                 .collectTrainingStats(collectStats), extraHooks);
         SparkComputationGraph spark = new SparkComputationGraph(sc, net, master);
-        Progress progress = new Progress(plan, start);
+        Progress progress = new Progress(plan, start, startRound);
+        EpochOrder order = data.order();
         for (int epoch = start; epoch < plan.epochs(); epoch++) {
             int epochNo = epoch + 1;
-            master.seedEpoch(plan.seed() * 31 + epoch);
-            master.setListener((round, rounds, score, seconds) -> onRound(metrics, progress, spark, epochNo, round,
-                    rounds, score, seconds));
+            int rounds = order.rounds().count();
+            master.setListener((round, total, score, seconds) -> onRound(metrics, progress, spark, epochNo, round,
+                    total, score, seconds, order.rounds().rowsOf(round - 1)));
             sc.setJobGroup(plan.stage(), plan.stage() + " epoch " + epochNo + "/" + plan.epochs(), false);
-            JavaRDD<MultiDataSet> examples = data.epoch(epoch);
-            spark.fitMultiDataSet(examples);
-            examples.unpersist(false);
+            int first = epoch == start ? startRound : 0;
+            master.epochStarted();
+            for (int chunk = order.chunkOf(first); chunk < order.chunks(); chunk++) {
+                try (RoundChunk rows = data.chunk(epoch, chunk)) {
+                    for (int r = Math.max(first, order.firstRound(chunk)); r < order.endRound(chunk); r++) {
+                        master.fitRound(spark, rows.round(r), order.rounds().iterations(r), r + 1, rounds);
+                        int done = r + 1;
+                        if (plan.checkpointRounds() > 0 && done % plan.checkpointRounds() == 0 && done < rounds) {
+                            checkpoints.save(spark.getNetwork(), epoch, done);
+                        }
+                    }
+                }
+            }
+            master.epochEnded(plan.examplesPerEpoch());
             ComputationGraph trained = spark.getNetwork();
+            trained.incrementEpochCount();
             afterEpoch.after(epochNo, trained);
-            checkpoints.save(trained, epochNo);
+            checkpoints.save(trained, epochNo, 0);
         }
         sc.clearJobGroup();
         if (collectStats && spark.getSparkTrainingStats() != null) {
@@ -155,18 +184,17 @@ public final class SparkTrainer {
     }
 
     private void onRound(MetricsLog metrics, Progress progress, SparkComputationGraph spark, int epoch, int round,
-                         int rounds, double score, double seconds) {
+                         int rounds, double score, double seconds, long examples) {
         int iteration = spark.getNetwork().getIterationCount();
         double loss = score * plan.lossScale();
         // The rate of the round's last update (the counter already points past it).
-        double lr = CosineDecay.at(plan.learningRate(), plan.totalIterations(), Math.max(0, iteration - 1));
+        double lr = plan.schedule().valueAt(Math.max(0, iteration - 1), epoch - 1);
         if (plan.stopOnNan() && !Double.isFinite(loss)) {
             throw new TrainingDiverged(String.format("%s: loss became %s at epoch %d round %d (iteration %d, "
                             + "learning rate %.3g). Lower ddep.%s.learning-rate, check the input data, or set "
                             + "ddep.train.stop-on-nan = false to continue anyway.", plan.stage(), loss, epoch, round,
                     iteration, lr, plan.stage()));
         }
-        double examples = plan.examplesPerEpoch() / (double) rounds;
         Progress.Line line = progress.round(seconds, examples);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("stage", plan.stage());
