@@ -76,15 +76,16 @@ class PlanCommandTest {
         Outcome o = ddep(plan(demoConfig(), run, SMALL));
         assertEquals(0, o.code(), o.err() + o.out());
         String out = o.out();
-        // pretrain-decoder: 1000 images, 2 workers x 16, every 4 minibatches: floor(1000 / 128) = 7 rounds
+        // pretrain-decoder: 1000 images, 2 workers x 16, every 4 minibatches: ceil(1000 / 128) = 8 rounds, the
+        // last one of 104 examples (52 per worker: 4 minibatches), so 7 x 4 + 4 = 32 updates per epoch
         assertTrue(out.contains("data demo-pretrain split train: 1,000 examples per epoch"), out);
         assertTrue(out.contains("epochs 10, global batch 32 = 2 workers x 16, 4 minibatches per worker between averages"), out);
-        assertTrue(out.contains("rounds per epoch 7, iterations 28 per epoch, 280 in all"), out);
-        assertTrue(out.contains("learning rate (Adam, cosine decay): 0.00200 at iteration 0, 0.00100 at 140, 0 at 280"), out);
-        assertTrue(out.contains("104 examples per epoch fall outside the last full round"), out);
-        // finetune at 10%: 80 labelled images, repeated 2x to fill a round of 16 x 4 = 64... (80 >= 64: not repeated)
+        assertTrue(out.contains("rounds per epoch 8, iterations 32 per epoch, 320 in all"), out);
+        assertTrue(out.contains("learning rate (Adam, cosine decay): 0.00200 at iteration 0, 0.00100 at 159, 0 at 319 (the last update)"), out);
+        assertTrue(out.contains("every example once per epoch; the last round holds 104 of 128 examples"), out);
+        // finetune at 10%: 80 labelled images (80 >= a round of 64: not repeated), 2 rounds: 4 + 1 updates
         assertTrue(out.contains("fraction 0.1: about 80 labelled images\n"), out);
-        assertTrue(out.contains("rounds per epoch 1, iterations 4 per epoch, 12 in all"), out);
+        assertTrue(out.contains("rounds per epoch 2, iterations 5 per epoch, 15 in all"), out);
         // traffic: parameters + Adam's moments of the trainable ones, both ways
         DdepConfig c = ConfigLoader.load(demoConfig(), SMALL);
         ModelSummary denoise = ModelSummary.of(ModelFactory.create(c.model(), Head.denoise(), new CosineDecay(1e-4, 1), 1));
@@ -93,7 +94,7 @@ class PlanCommandTest {
         long perWorker = 4 * (denoise.total() + 2 * trainable);
         assertTrue(out.contains("moved per averaging round: " + org.ddep.stage.RunPlan.bytes(perWorker) + " to and"), out);
         assertTrue(out.contains("worker memory at batch 16, 32x32: ESTIMATE"), out);
-        assertTrue(out.contains("not measured for this config"), out);
+        assertTrue(out.contains("measure with ddep step-benchmark"), out);
         // evaluate: 200 images, flip, one scale, a 64x96 image in 32-windows with stride 21: 3 x 5 windows x 2 flips
         assertTrue(out.contains("evaluate: demo-seg split val, 200 images, 1 fine-tuned model(s)"), out);
         assertTrue(out.contains("forward passes per image of the mean size 64x96: 30"), out);

@@ -139,7 +139,7 @@ class PipelineEndToEndTest {
             plan = Training.plan(ctx, DdepConfig.PRETRAIN_DECODER, config.decoder(),
                     ctx.shards().split("demo-pretrain", "train").count(), 1);
         } else {
-            dir = new FinetuneRun("ddep", 0.5).dir(ctx.run(), DdepConfig.FINETUNE);
+            dir = FinetuneRun.of(config, "ddep", 0.5).dir(ctx.run(), DdepConfig.FINETUNE);
             plan = Training.plan(ctx, DdepConfig.FINETUNE, config.finetune().schedule(),
                     ctx.shards().labelled("demo-seg", "train", 0.5).count(), 1);
         }

@@ -5,6 +5,12 @@ import com.typesafe.config.Config;
 /** {@code ddep.train}: Spark parameter averaging, shared by every training stage. */
 public record TrainSettings(int workers, int averagingFrequency, int prefetchBatches, boolean stopOnNan,
                             boolean collectStats, int chunkRounds, int checkpointRounds) {
+    /** These settings with another worker count and averaging frequency (the averaging sweep). */
+    public TrainSettings withAveraging(int workers, int averagingFrequency) {
+        return new TrainSettings(workers, averagingFrequency, prefetchBatches, stopOnNan, collectStats, chunkRounds,
+                checkpointRounds);
+    }
+
     static TrainSettings from(Config root) {
         Section s = new Section(root, "ddep.train");
         return new TrainSettings(s.intIn("workers", 1, 100_000), s.intIn("averaging-frequency", 1, 100_000),

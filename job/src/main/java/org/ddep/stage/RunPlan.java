@@ -165,17 +165,21 @@ public final class RunPlan {
                 s.epochs(), s.globalBatch(), workers, s.batchPerWorker(workers), c.train().averagingFrequency());
         if (rows.isPresent() && rows.get() > 0) {
             SparkTrainer.Plan plan = new SparkTrainer.Plan(label, s.epochs(), s.globalBatch(), workers,
-                    c.train().averagingFrequency(), 0, s.learningRate(), c.seed(), true, rows.get(), 1);
+                    c.train().averagingFrequency(), 0, s.learningRate(), c.seed(), true, rows.get(), 1,
+                    c.train().chunkRounds(), c.train().checkpointRounds());
             int total = plan.totalIterations();
             line("  rounds per epoch %s, iterations %s per epoch, %s in all", count(plan.roundsPerEpoch()),
                     count(plan.iterationsPerEpoch()), count(total));
-            line("  learning rate (Adam, cosine decay): %s at iteration 0, %s at %s, %s at %s", rate(s.learningRate()),
-                    rate(CosineDecay.at(s.learningRate(), total, total / 2)), count(total / 2),
-                    rate(CosineDecay.at(s.learningRate(), total, total)), count(total));
-            long unseen = rows.get() - (long) plan.roundsPerEpoch() * workers * s.batchPerWorker(workers)
-                    * c.train().averagingFrequency();
-            if (unseen > 0) {
-                line("  %s examples per epoch fall outside the last full round (a different subset each epoch)", count(unseen));
+            int last = total - 1;   // updates are numbered 0 .. total - 1; the rate reaches 0 at the last
+            CosineDecay schedule = plan.schedule();
+            line("  learning rate (Adam, cosine decay): %s at iteration 0, %s at %s, %s at %s (the last update)",
+                    rate(schedule.valueAt(0, 0)), rate(schedule.valueAt(last / 2, 0)), count(last / 2),
+                    rate(schedule.valueAt(last, 0)), count(last));
+            long round = (long) workers * s.batchPerWorker(workers) * c.train().averagingFrequency();
+            long lastRound = rows.get() - (plan.roundsPerEpoch() - 1L) * round;
+            if (lastRound < round) {
+                line("  every example once per epoch; the last round holds %s of %s examples", count(lastRound),
+                        count(round));
             }
         } else {
             line("  rounds and iterations: unknown without the row count; learning rate (Adam, cosine decay) %s at "

@@ -208,8 +208,8 @@ public final class Sweep {
             for (long seed : seeds) {
                 for (Averaging a : all) {
                     boolean same = a.workers() == own.workers() && a.frequency() == own.averagingFrequency();
-                    StageContext c = same ? ctx : ctx.with(ctx.config().withTrain(new TrainSettings(a.workers(),
-                            a.frequency(), own.prefetchBatches(), own.stopOnNan(), own.collectStats())));
+                    StageContext c = same ? ctx : ctx.with(ctx.config().withTrain(own.withAveraging(a.workers(),
+                            a.frequency())));
                     RunDir into = same ? sub(DIR) : sub(AVERAGING_DIR, a.id());
                     for (String v : VARIANTS) {
                         miou.get(a).get(v).add(point(c, ctx.run(), into, heldOut, run(v, f, seed)));
