@@ -63,7 +63,7 @@ public final class EpochScaleBenchmark {
         System.out.printf(Locale.ROOT, "{\"scenes\":%d,\"size\":%d,\"wall_s\":%.1f,\"examples_per_s\":%.1f,"
                         + "\"peak_rss_mb\":%d,\"peak_heap_committed_mb\":%d,"
                         + "\"peak_local_dir_mb\":%.2f,\"local_dir_after_mb\":%.2f}%n", scenes, size,
-                seconds, 2.0 * scenes / seconds, peakRssMb(), peakHeap.get() >> 20,
+                seconds, 2.0 * scenes / seconds, org.ddep.train.ProcessMemory.peakRssMb(), peakHeap.get() >> 20,
                 peak.get() / 1e6, localBytes() / 1e6);
         LocalSpark.get().stop();
     }
@@ -86,18 +86,5 @@ public final class EpochScaleBenchmark {
             sum += size(c);
         }
         return sum;
-    }
-
-    private static long peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (Exception ignored) {
-            // not Linux: no figure
-        }
-        return -1;
     }
 }

@@ -89,7 +89,7 @@ public final class TrainStepBenchmark {
                         + "\"batch\":%d,\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,"
                         + "\"peak_rss_mb\":%d,\"cpu_s_per_image\":%.4f}%n",
                 mode, model, spec.isTransUnet() ? resnet : "-", spec.isTransUnet() ? convention : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
-                net.numParams(), batch * steps / seconds, peakRssMb(), timedCpu / (batch * steps));
+                net.numParams(), batch * steps / seconds, org.ddep.train.ProcessMemory.peakRssMb(), timedCpu / (batch * steps));
     }
 
     /** One minibatch: noisy image and noise target (pretrain), or image and one-hot labels (fine-tune). */
@@ -199,18 +199,5 @@ public final class TrainStepBenchmark {
         } catch (Exception e) {
             return 0;
         }
-    }
-
-    private static long peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (Exception ignored) {
-            // not Linux: no figure
-        }
-        return -1;
     }
 }

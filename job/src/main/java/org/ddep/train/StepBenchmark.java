@@ -10,8 +10,6 @@ import org.ddep.noise.DenoisingObjective;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +65,7 @@ public final class StepBenchmark {
             throw new IllegalArgumentException("--image-size " + s.imageSize() + " must divide by "
                     + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
         }
-        long baseline = rssMb("VmRSS:");
+        long baseline = ProcessMemory.rssMb();
         try (PeakSampler peaks = new PeakSampler()) {
             boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
             CosineDecay schedule = new CosineDecay(1e-4, 1_000_000);
@@ -91,7 +89,7 @@ public final class StepBenchmark {
             double seconds = nanos / 1e9;
             peaks.sample();
             return new Result(s, c.model().arch(), net.numParams(), s.batch() * s.steps() / seconds, seconds / s.steps(),
-                    rssMb("VmHWM:"), peaks.nativeBytes >> 20, peaks.javacpp >> 20, baseline);
+                    ProcessMemory.peakRssMb(), peaks.nativeBytes >> 20, peaks.javacpp >> 20, baseline);
         }
     }
 
@@ -115,20 +113,6 @@ public final class StepBenchmark {
             }
         }
         return org.nd4j.linalg.dataset.MultiDataSet.merge(rows);
-    }
-
-    /** The process's resident memory line {@code key} of /proc/self/status in MB, or -1 off Linux. */
-    static long rssMb(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key)) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux: no figure
-        }
-        return -1;
     }
 
     /** Samples the native memory and JavaCPP's counter every few milliseconds, keeping the peaks. */
