@@ -77,7 +77,8 @@ class BoundedEpochStorageTest {
         var rowsRdd = table.javaRDD();
         EpochData.ExampleFn fn = EpochData.segmentation(16, true, 3);
 
-        Watch watch = new Watch();
+        // Files other tests of this JVM left for Spark's cleaner are not this epoch's: only new files count.
+        Watch watch = new Watch(localFiles());
         spark.sparkContext().addSparkListener(watch);
         try {
             new SparkTrainer(sc, new HadoopFiles(sc.hadoopConfiguration()), dir.resolve("stage").toUri().toString(), plan,
@@ -100,28 +101,40 @@ class BoundedEpochStorageTest {
                 .mapToLong(Map.Entry::getValue).sum();
         return new Figures(watch.peakRdd, watch.shufflePerStage.values().stream().mapToLong(Long::longValue).max().orElse(0),
                 watch.shufflePerStage.values().stream().mapToLong(Long::longValue).sum(), watch.peakFiles,
-                spark.sparkContext().getPersistentRDDs().size(), rddBytes, localFileBytes());
+                spark.sparkContext().getPersistentRDDs().size(), rddBytes, localFileBytes(watch.before));
     }
 
     record Figures(long peakRddBlocks, long peakShufflePerStage, long shuffleWritten, long peakLocalFiles, int cachedRddsAfter,
                    long rddBlockBytesAfter, long localFileBytesAfter) {
     }
 
-    /** Bytes of every file under this JVM's Spark local directories (shuffle files, spilled blocks). */
-    static long localFileBytes() {
+    /** Every file under this JVM's Spark local directories (shuffle files, spilled blocks). */
+    static List<File> localFiles() {
+        return JavaConverters.seqAsJavaList(SparkEnv.get().blockManager().diskBlockManager().getAllFiles());
+    }
+
+    /** Bytes of the files under Spark's local directories that are not in {@code before}. */
+    static long localFileBytes(java.util.Set<File> before) {
         long sum = 0;
-        for (File f : JavaConverters.seqAsJavaList(SparkEnv.get().blockManager().diskBlockManager().getAllFiles())) {
-            sum += f.length();
+        for (File f : localFiles()) {
+            if (!before.contains(f)) {
+                sum += f.length();
+            }
         }
         return sum;
     }
 
     private static final class Watch extends SparkListener {
+        final java.util.Set<File> before;
         final Map<String, Long> blocks = new ConcurrentHashMap<>();
         final Map<Integer, Long> shufflePerStage = new ConcurrentHashMap<>();
         long currentRdd;
         long peakRdd;
         long peakFiles;
+
+        Watch(List<File> existing) {
+            before = new java.util.HashSet<>(existing);
+        }
 
         @Override
         public synchronized void onBlockUpdated(SparkListenerBlockUpdated e) {
@@ -143,7 +156,7 @@ class BoundedEpochStorageTest {
 
         @Override
         public synchronized void onJobEnd(SparkListenerJobEnd e) {
-            peakFiles = Math.max(peakFiles, localFileBytes());
+            peakFiles = Math.max(peakFiles, localFileBytes(before));
         }
     }
 
