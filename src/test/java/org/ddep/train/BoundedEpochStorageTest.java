@@ -12,7 +12,6 @@ import org.apache.spark.sql.SparkSession;
 import org.ddep.data.EpochData;
 import org.ddep.data.EpochOrder;
 import org.ddep.data.HadoopFiles;
-import org.ddep.data.RoundChunk;
 import org.ddep.prep.ImageCodec;
 import org.ddep.prep.ShardRecord;
 import org.ddep.prep.ShardSchema;
@@ -82,17 +81,8 @@ class BoundedEpochStorageTest {
         spark.sparkContext().addSparkListener(watch);
         try {
             new SparkTrainer(sc, new HadoopFiles(sc.hadoopConfiguration()), dir.resolve("stage").toUri().toString(), plan,
-                    List.of(), false).train(TinyModels.pointwise(3, 1), new SparkTrainer.RoundSource() {
-                @Override
-                public EpochOrder order() {
-                    return order;
-                }
-
-                @Override
-                public RoundChunk chunk(int epoch, int chunk) {
-                    return RoundChunk.of(rowsRdd, order, epoch, chunk, fn);
-                }
-            }, (e, m) -> { });
+                    List.of(), false).train(TinyModels.pointwise(3, 1), SparkTrainer.RoundSource.of(rowsRdd, order, fn),
+                    (e, m) -> { });
             spark.sparkContext().listenerBus().waitUntilEmpty();
         } finally {
             spark.sparkContext().removeSparkListener(watch);

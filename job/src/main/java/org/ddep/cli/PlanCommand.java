@@ -2,19 +2,16 @@ package org.ddep.cli;
 
 import org.apache.hadoop.conf.Configuration;
 import org.ddep.config.DdepConfig;
-import org.ddep.config.ConfigLoader;
 import org.ddep.data.HadoopFiles;
 import org.ddep.stage.RunDir;
 import org.ddep.stage.RunPlan;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -25,11 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Print what `run` would do (data, schedule, averaging traffic, worker memory estimate) without Spark.")
 final class PlanCommand implements Callable<Integer> {
-    @Option(names = "--config", description = "HOCON config file (over conf/reference.conf).")
-    Path config;
-
-    @Option(names = "--set", description = "Override one key, e.g. --set train.workers=64 (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--run-dir", description = "Run directory (any Hadoop URI).", defaultValue = "runs/default")
     String runDir;
@@ -39,7 +33,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DdepConfig cfg = ConfigLoader.load(config, overrides);
+        DdepConfig cfg = options.load();
         RunPlan.Result plan = RunPlan.of(cfg, new RunDir(Main.absolute(runDir), new HadoopFiles(hadoop(cfg))));
         PrintWriter out = spec.commandLine().getOut();
         out.print(plan.text());

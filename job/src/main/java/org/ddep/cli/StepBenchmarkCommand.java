@@ -1,15 +1,12 @@
 package org.ddep.cli;
 
 import org.ddep.config.ConfigError;
-import org.ddep.config.ConfigLoader;
 import org.ddep.config.DdepConfig;
 import org.ddep.train.StepBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,11 +18,8 @@ import java.util.concurrent.Callable;
         description = "Time training steps of the configured model without Spark and print one JSON line: "
                 + "images_per_s, peak_rss_mb, peak_offheap_mb. For sizing executors.")
 final class StepBenchmarkCommand implements Callable<Integer> {
-    @Option(names = "--config", description = "HOCON config file (over conf/reference.conf).")
-    Path config;
-
-    @Option(names = "--set", description = "Override one key, e.g. --set model.arch=transunet (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = "--stage", defaultValue = DdepConfig.FINETUNE,
             description = "pretrain-decoder (denoising, encoder frozen) or finetune (default).")
@@ -49,7 +43,7 @@ final class StepBenchmarkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DdepConfig c = ConfigLoader.load(config, overrides);
+        DdepConfig c = options.load();
         int size = imageSize > 0 ? imageSize
                 : stage.equals(DdepConfig.PRETRAIN_DECODER) ? c.decoder().imageSize() : c.finetune().schedule().imageSize();
         StepBenchmark.Result r;

@@ -7,7 +7,6 @@ import org.ddep.config.StageSchedule;
 import org.ddep.config.TrainSettings;
 import org.ddep.data.EpochData;
 import org.ddep.data.EpochOrder;
-import org.ddep.data.RoundChunk;
 import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -43,17 +42,7 @@ final class Training {
         JavaRDD<Row> rows = examples.javaRDD();
         ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
                 ctx.config().train().collectStats())
-                .train(net, new SparkTrainer.RoundSource() {
-                    @Override
-                    public EpochOrder order() {
-                        return order;
-                    }
-
-                    @Override
-                    public RoundChunk chunk(int epoch, int chunk) {
-                        return RoundChunk.of(rows, order, epoch, chunk, fn);
-                    }
-                }, afterEpoch);
+                .train(net, SparkTrainer.RoundSource.of(rows, order, fn), afterEpoch);
         Models.save(ctx.files(), dir, trained);
         return trained;
     }

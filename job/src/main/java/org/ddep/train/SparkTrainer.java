@@ -92,6 +92,22 @@ public final class SparkTrainer {
         EpochOrder order();
 
         RoundChunk chunk(int epoch, int chunk);
+
+        /** The epochs of {@code rows} in {@code order}, each row made an example by {@code fn} on the workers. */
+        static RoundSource of(org.apache.spark.api.java.JavaRDD<org.apache.spark.sql.Row> rows, EpochOrder order,
+                              org.ddep.data.EpochData.ExampleFn fn) {
+            return new RoundSource() {
+                @Override
+                public EpochOrder order() {
+                    return order;
+                }
+
+                @Override
+                public RoundChunk chunk(int epoch, int chunk) {
+                    return RoundChunk.of(rows, order, epoch, chunk, fn);
+                }
+            };
+        }
     }
 
     /** Runs on the driver after each epoch, before its checkpoint. */

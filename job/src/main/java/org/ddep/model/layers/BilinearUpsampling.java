@@ -79,7 +79,7 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
     /** The transpose of {@link #upAxis}: folds gradient {@code g} of the 2n samples along {@code axis} into {@code out} of n. */
     static void downAxis(INDArray g, INDArray out, int axis, LayerWorkspaceMgr mgr, ArrayType tmpType) {
         long n = out.size(axis);
-        INDArray[] parity = parity(g.dup('c'), axis);   // epsilon may come as a view; a copy is only read
+        INDArray[] parity = parity(g, axis);   // only read: a reshape copies an epsilon that is not c-contiguous
         INDArray even = parity[0];
         INDArray odd = parity[1];
         out.assign(even).addi(odd).muli(NEAR);
