@@ -5,12 +5,15 @@
 # one after the other in this script so the figures are side by side; then ddep's paper
 # architecture (weight-standardised convs + GroupNorm, 3/4/9 units), which the peer does not build.
 # Per step and batch: images/s and peak resident memory; then the memory added per image of batch
-# (the slope between the smallest and largest batch) and the ratios to the peer.
+# (the slope between the smallest and largest batch; for ddep from the peak of the steps alone, which
+# `ddep step-benchmark` reports as steps_peak_rss_mb) and the ratios to the peer.
 # Usage: bench/transunet-benchmark.sh [IMG=128] [BATCHES="1 4"] [STEPS=2] [THREADS=2] [REPS=1]
+#        [STAGES="pretrain-decoder finetune"]
 # Needs Debian's python3-torch and python3-torchvision for the peer.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 img="${1:-128}"; batches="${2:-1 4}"; steps="${3:-2}"; threads="${4:-2}"; reps="${5:-1}"
+stages="${6:-pretrain-decoder finetune}"
 peer="${DDEP_PEER:-$here/../shared/bench/peer_torch.py}"
 py="${PYTHON:-/usr/bin/python3}"
 out="$here/target/bench-transunet"; mkdir -p "$out"; results="$out/results-$img.jsonl"; : > "$results"
@@ -20,7 +23,7 @@ cp="target/classes:$(cat target/classpath.txt)"
 peer_arch=(--set model.arch=transunet --set model.transunet.resnet-norm=batch --set "model.transunet.resnet-units=[3, 4, 6]")
 paper_arch=(--set model.arch=transunet)
 for rep in $(seq "$reps"); do
-  for step in pretrain-decoder finetune; do
+  for step in $stages; do
     mode=$([ "$step" = finetune ] && echo finetune || echo pretrain)
     for b in $batches; do
       for arch in peer paper; do
@@ -47,8 +50,8 @@ batches = sorted({r["batch"] for r in rows})
 lo, hi = batches[0], batches[-1]
 img = next(r["image_size"] for r in rows if r["peer"] == "ddep")
 print(f"TransUNet step at {img}x{img}, batches {batches}; medians over {max(r['rep'] for r in rows)} run(s)")
-print("| step | architecture | batch | ddep img/s | PyTorch img/s | ratio | ddep peak MB | PyTorch peak MB |")
-print("|---|---|---|---|---|---|---|---|")
+print("| step | architecture | batch | ddep img/s | PyTorch img/s | ratio | ddep steps' peak MB | ddep run's peak MB | PyTorch peak MB |")
+print("|---|---|---|---|---|---|---|---|---|")
 slopes = {}
 for step in ("pretrain-decoder", "finetune"):
     for arch in ("peer", "paper"):
@@ -58,13 +61,16 @@ for step in ("pretrain-decoder", "finetune"):
             m = pick("pytorch-rss", step, b)
             if not d:
                 continue
-            ds, dm = st.median(r["images_per_s"] for r in d), st.median(r["peak_rss_mb"] for r in d)
+            # ddep's slope uses the peak of the steps alone (model set-up can peak above a small batch's
+            # step and would hide the slope); the run's peak is shown next to it. PyTorch: the process's peak.
+            ds, dall = st.median(r["images_per_s"] for r in d), st.median(r["peak_rss_mb"] for r in d)
+            dm = st.median(r["steps_peak_rss_mb"] if r.get("steps_peak_rss_mb", -1) > 0 else r["peak_rss_mb"] for r in d)
             if arch == "peer" and t:
                 ts, tm = st.median(r["images_per_s"] for r in t), st.median(r["peak_rss_kb"] for r in m) / 1024
-                print(f"| {step} | {arch} | {b} | {ds:.3f} | {ts:.3f} | {ds / ts:.2f} | {dm:.0f} | {tm:.0f} |")
+                print(f"| {step} | {arch} | {b} | {ds:.3f} | {ts:.3f} | {ds / ts:.2f} | {dm:.0f} | {dall:.0f} | {tm:.0f} |")
                 slopes.setdefault((step, "pytorch"), {})[b] = tm
             else:
-                print(f"| {step} | {arch} | {b} | {ds:.3f} | - | - | {dm:.0f} | - |")
+                print(f"| {step} | {arch} | {b} | {ds:.3f} | - | - | {dm:.0f} | {dall:.0f} | - |")
             slopes.setdefault((step, arch), {})[b] = dm
 if hi > lo:
     print(f"\nMemory added per image of batch, (peak at {hi} - peak at {lo}) / {hi - lo}:")

@@ -86,13 +86,15 @@ class PlanCommandTest {
         // finetune at 10%: 80 labelled images (80 >= a round of 64: not repeated), 2 rounds: 4 + 1 updates
         assertTrue(out.contains("fraction 0.1: about 80 labelled images\n"), out);
         assertTrue(out.contains("rounds per epoch 2, iterations 5 per epoch, 15 in all"), out);
-        // traffic: parameters + Adam's moments of the trainable ones, both ways
+        // traffic: the trainable parameters + their Adam moments, both ways; the frozen encoder once per stage
         DdepConfig c = ConfigLoader.load(demoConfig(), SMALL);
         ModelSummary denoise = ModelSummary.of(ModelFactory.create(c.model(), Head.denoise(), new CosineDecay(1e-4, 1), 1));
         long trainable = denoise.total() - denoise.parameters().get("enc");
         assertTrue(out.contains(String.format("parameters %,d (%,d trainable, encoder frozen", denoise.total(), trainable)), out);
-        long perWorker = 4 * (denoise.total() + 2 * trainable);
+        long perWorker = 4 * 3 * trainable;
         assertTrue(out.contains("moved per averaging round: " + org.ddep.stage.RunPlan.bytes(perWorker) + " to and"), out);
+        assertTrue(out.contains("the frozen encoder (" + org.ddep.stage.RunPlan.bytes(4 * (denoise.total() - trainable))
+                + ") is broadcast once per stage"), out);
         assertTrue(out.contains("worker memory at batch 16, 32x32: ESTIMATE"), out);
         assertTrue(out.contains("measure with ddep step-benchmark"), out);
         // evaluate: 200 images, flip, one scale, a 64x96 image in 32-windows with stride 21: 3 x 5 windows x 2 flips

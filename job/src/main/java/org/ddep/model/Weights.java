@@ -56,9 +56,15 @@ public final class Weights {
         return out;
     }
 
-    /** A copy of {@code net} in which {@code boundary} and every vertex before it are frozen (FrozenLayer). */
+    /**
+     * A copy of {@code net} in which {@code boundary} and every vertex before it are frozen (FrozenLayer),
+     * with {@code net}'s iteration and epoch counters (DL4J's builder would start them at 0).
+     */
     public static ComputationGraph freezeUpTo(ComputationGraph net, String boundary) {
-        return new TransferLearning.GraphBuilder(net).setFeatureExtractor(boundary).build();
+        ComputationGraph frozen = new TransferLearning.GraphBuilder(net).setFeatureExtractor(boundary).build();
+        frozen.getConfiguration().setIterationCount(net.getIterationCount());
+        frozen.getConfiguration().setEpochCount(net.getEpochCount());
+        return frozen;
     }
 
     /** Whether every layer of one part is frozen. */

@@ -98,7 +98,7 @@ public final class FinetuneStage implements Stage {
                     ComputationGraph net = ModelFactory.create(c.model(), Head.segment(manifest.numClasses()),
                             plan.schedule(), c.seed());
                     Weights.copyByPrefix(pre, net, parts);
-                    return net;
+                    return Training.Start.of(net);
                 },
                 EpochData.segmentation(run.imageSize(), run.flip(), manifest.numClasses()), (e, m) -> { });
     }

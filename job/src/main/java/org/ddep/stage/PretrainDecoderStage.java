@@ -3,15 +3,12 @@ package org.ddep.stage;
 import org.ddep.config.DdepConfig;
 import org.ddep.config.StageSchedule;
 import org.ddep.data.EpochData;
+import org.ddep.model.EncoderSplit;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.model.Parts;
 import org.ddep.model.Weights;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Stage 2, Decoder Denoising Pretraining (PAPER.md "Denoising objective"): the pretrained encoder
@@ -35,18 +32,19 @@ public final class PretrainDecoderStage implements Stage {
         StageSchedule s = c.decoder();
         String dataset = c.data().pretrainDataset();
         ComputationGraph encoder = Models.load(ctx.files(), ctx.run().stage(DdepConfig.PRETRAIN_ENCODER), name());
-        Map<String, INDArray> frozen = new HashMap<>();
         Training.fit(ctx, name(), ctx.run().stage(name()), ctx.shards().split(dataset, c.data().trainSplit()),
                 dataset + " split " + c.data().trainSplit() + " is empty", s, true,
                 plan -> {
-                    ComputationGraph full = ModelFactory.create(c.model(), Head.denoise(), plan.schedule(), c.seed());
-                    Weights.copyByPrefix(encoder, full, Parts.ENCODER);
-                    frozen.putAll(Weights.snapshot(full, Parts.ENCODER));
-                    return Weights.freezeUpTo(full, ModelFactory.encoderBoundary(c.model()));
+                    ComputationGraph whole = ModelFactory.create(c.model(), Head.denoise(), plan.schedule(), c.seed());
+                    Weights.copyByPrefix(encoder, whole, Parts.ENCODER);
+                    // The frozen encoder runs as inference on the workers; only the decoder and head are
+                    // trained and averaged. The saved model is the whole model again, its encoder frozen and
+                    // untouched.
+                    EncoderSplit split = new EncoderSplit(whole.getConfiguration());
+                    ComputationGraph features = split.encoder(whole);
+                    return new Training.Start(split.decoder(whole), features, d -> Weights.freezeUpTo(
+                            split.join(features, d), ModelFactory.encoderBoundary(c.model())));
                 },
-                EpochData.denoising(s.imageSize(), s.flip(), c.noise()),
-                // Averaging identical copies can round differently with some worker counts: the frozen
-                // encoder is put back bit for bit after every epoch.
-                (e, m) -> frozen.forEach(m::setParam));
+                EpochData.denoising(s.imageSize(), s.flip(), c.noise()), (e, m) -> { });
     }
 }

@@ -42,7 +42,7 @@ public final class PretrainEncoderStage implements Stage {
         int classes = ctx.shards().manifest(dataset).numClasses();
         Training.fit(ctx, name(), ctx.run().stage(name()), ctx.shards().classified(dataset, c.data().trainSplit()),
                 dataset + " split " + c.data().trainSplit() + " has no rows with a class label", s, false,
-                plan -> ModelFactory.create(c.model(), Head.classify(classes), plan.schedule(), c.seed()),
+                plan -> Training.Start.of(ModelFactory.create(c.model(), Head.classify(classes), plan.schedule(), c.seed())),
                 EpochData.classification(s.imageSize(), s.flip(), classes), (e, m) -> { });
     }
 

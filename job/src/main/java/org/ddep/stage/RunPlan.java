@@ -188,12 +188,15 @@ public final class RunPlan {
         ModelSummary m = summary(head);
         long encoder = m.parameters().getOrDefault(Parts.ENCODER.substring(0, Parts.ENCODER.length() - 1), 0L);
         long trainable = encoderTrains ? m.total() : m.total() - encoder;
-        long perWorker = 4 * (m.total() + 2 * trainable);
+        // A frozen encoder is broadcast once per stage and never averaged (EncoderSplit): a round moves
+        // the trainable parameters and their two Adam moments only.
+        long perWorker = 4 * 3 * trainable;
         line("  parameters %s (%s trainable%s, %s head with %d outputs)", count(m.total()), count(trainable),
                 encoderTrains ? "" : ", encoder frozen", head.kind().name().toLowerCase(), head.outputs());
-        line("  moved per averaging round: %s to and %s from each worker (parameters + Adam's two moments of the "
-                + "trainable ones, float32), %s for all %d workers", bytes(perWorker), bytes(perWorker),
-                bytes(2 * perWorker * workers), workers);
+        line("  moved per averaging round: %s to and %s from each worker (the trainable parameters + Adam's two "
+                + "moments, float32), %s for all %d workers%s", bytes(perWorker), bytes(perWorker),
+                bytes(2 * perWorker * workers), workers, encoderTrains ? "" : String.format(
+                        "; the frozen encoder (%s) is broadcast once per stage", bytes(4 * (m.total() - trainable))));
         WorkerMemory.Reference ref = WorkerMemory.Reference.of(c.model().isTransUnet(), encoderTrains);
         WorkerMemory mem = WorkerMemory.estimate(m.total(), trainable, s.batchPerWorker(workers), s.imageSize(), ref);
         line("  worker memory at batch %d, %dx%d: ESTIMATE %s (model state %s + activations %s, scaled linearly in "

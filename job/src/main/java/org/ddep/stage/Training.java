@@ -10,6 +10,8 @@ import org.ddep.data.EpochOrder;
 import org.ddep.train.SparkTrainer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
+import java.util.function.UnaryOperator;
+
 /** What every training stage does: read its rows, plan, build the model, train, save {@code model.zip}. */
 final class Training {
     private Training() {
@@ -17,7 +19,18 @@ final class Training {
 
     /** How a stage builds its starting model once the plan (and so the schedule's length) is known. */
     interface Init {
-        ComputationGraph create(SparkTrainer.Plan plan) throws Exception;
+        Start create(SparkTrainer.Plan plan) throws Exception;
+    }
+
+    /**
+     * What a stage trains: {@code net}, fed by {@code frozenEncoder}'s features when there is one (the
+     * decoder stage, {@link org.ddep.model.EncoderSplit}); {@code model} turns the trained net into the
+     * model the stage saves.
+     */
+    record Start(ComputationGraph net, ComputationGraph frozenEncoder, UnaryOperator<ComputationGraph> model) {
+        static Start of(ComputationGraph net) {
+            return new Start(net, null, UnaryOperator.identity());
+        }
     }
 
     /**
@@ -37,14 +50,15 @@ final class Training {
             throw new IllegalStateException(label + ": no training examples: " + what);
         }
         SparkTrainer.Plan plan = plan(ctx, label, s, n, perPixelLoss ? 1.0 / ((double) s.imageSize() * s.imageSize()) : 1.0);
-        ComputationGraph net = init.create(plan);
+        Start start = init.create(plan);
         EpochOrder order = new EpochOrder(partitionRows, plan.rounds(), plan.chunkRounds(), ctx.config().seed());
         JavaRDD<Row> rows = examples.javaRDD();
         ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
                 ctx.config().train().collectStats())
-                .train(net, SparkTrainer.RoundSource.of(rows, order, fn), afterEpoch);
-        Models.save(ctx.files(), dir, trained);
-        return trained;
+                .train(start.net(), start.frozenEncoder(), SparkTrainer.RoundSource.of(rows, order, fn), afterEpoch);
+        ComputationGraph model = start.model().apply(trained);
+        Models.save(ctx.files(), dir, model);
+        return model;
     }
 
     static SparkTrainer.Plan plan(StageContext ctx, String stage, StageSchedule s, long examples, double lossScale) {

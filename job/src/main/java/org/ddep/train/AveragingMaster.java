@@ -34,6 +34,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     private transient int roundFirstIteration = -1;
     private transient int roundIterations;
     private transient Broadcast<NetBroadcastTuple> roundBroadcast;
+    private transient Broadcast<NetBroadcastTuple> frozenEncoder;
 
     AveragingMaster(Builder builder, List<TrainingHook> extraHooks) {
         super(builder);
@@ -43,6 +44,19 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     /** A master with ddep's worker (counters carried, models reused between rounds) and no extra hooks. */
     public static AveragingMaster of(ParameterAveragingTrainingMaster.Builder builder) {
         return new AveragingMaster(builder, List.of());
+    }
+
+    /** The stage's frozen encoder, whose features the workers fit instead of the images (null: none). */
+    void setFrozenEncoder(Broadcast<NetBroadcastTuple> encoder) {
+        this.frozenEncoder = encoder;
+    }
+
+    /** Frees the frozen encoder's copies on the driver and executors at the end of the stage. */
+    void dropFrozenEncoder() {
+        if (frozenEncoder != null) {
+            frozenEncoder.destroy();
+            frozenEncoder = null;
+        }
     }
 
     void setListener(RoundListener listener) {
@@ -89,7 +103,8 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         roundBroadcast = broadcast;
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new ReusingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners, getRouterProvider());
+        return new ReusingWorker(broadcast, frozenEncoder, saveUpdater, configuration, trainingHookList, listeners,
+                getRouterProvider());
     }
 
     @Override

@@ -18,6 +18,19 @@ public final class ProcessMemory {
         return statusMb("VmRSS:");
     }
 
+    /**
+     * Starts the peak (VmHWM) again from the resident memory now, through Linux's
+     * {@code /proc/self/clear_refs} ("5"); false where that is not possible.
+     */
+    public static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static long statusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.slf4j.Logger;
@@ -137,6 +138,16 @@ public final class SparkTrainer {
     }
 
     public ComputationGraph train(ComputationGraph initial, RoundSource data, EpochEnd afterEpoch) throws IOException {
+        return train(initial, null, data, afterEpoch);
+    }
+
+    /**
+     * Trains {@code initial}; with a {@code frozenEncoder}, each worker turns its minibatches' images into
+     * that encoder's features (inference) before fitting them, and {@code initial} takes those features as
+     * its inputs ({@link org.ddep.model.EncoderSplit}). The encoder is broadcast once for the whole stage.
+     */
+    public ComputationGraph train(ComputationGraph initial, ComputationGraph frozenEncoder, RoundSource data,
+                                  EpochEnd afterEpoch) throws IOException {
         Checkpoints checkpoints = checkpoints();
         MetricsLog metrics = new MetricsLog(files, HadoopFiles.join(stageDir, "metrics.jsonl"));
         ComputationGraph net = initial;
@@ -145,6 +156,13 @@ public final class SparkTrainer {
         var latest = checkpoints.latest();
         if (latest.isPresent()) {
             net = checkpoints.load(latest.get());
+            if (!net.getConfiguration().getNetworkInputs().equals(initial.getConfiguration().getNetworkInputs())) {
+                throw new IllegalStateException(String.format("%s: checkpoint %s takes inputs %s but this version "
+                                + "trains a model with inputs %s (it was written by an earlier version, which trained "
+                                + "the decoder inside the whole model). Delete %s to restart the stage.", plan.stage(),
+                        latest.get().file(), net.getConfiguration().getNetworkInputs(),
+                        initial.getConfiguration().getNetworkInputs(), HadoopFiles.join(stageDir, "checkpoints")));
+            }
             start = latest.get().epoch();
             startRound = latest.get().round();
             LOG.info("{}: resuming after epoch {} round {} (iteration {}) from {}", plan.stage(), start, startRound,
@@ -164,6 +182,10 @@ public final class SparkTrainer {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .repartionData(Repartition.Never)
                 .collectTrainingStats(collectStats), extraHooks);
+        if (frozenEncoder != null) {
+            master.setFrozenEncoder(sc.broadcast(new NetBroadcastTuple(frozenEncoder.getConfiguration(),
+                    frozenEncoder.params(), null)));
+        }
         SparkComputationGraph spark = new SparkComputationGraph(sc, net, master);
         Progress progress = new Progress(plan, start, startRound);
         EpochOrder order = data.order();
@@ -193,6 +215,7 @@ public final class SparkTrainer {
             checkpoints.save(trained, epochNo, 0);
         }
         sc.clearJobGroup();
+        master.dropFrozenEncoder();
         if (collectStats && spark.getSparkTrainingStats() != null) {
             AveragingStats.write(files, HadoopFiles.join(stageDir, "averaging-stats.json"), spark.getSparkTrainingStats());
         }

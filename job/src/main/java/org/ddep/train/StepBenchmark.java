@@ -3,9 +3,10 @@ package org.ddep.train;
 import org.ddep.config.DdepConfig;
 import org.ddep.data.Augment;
 import org.ddep.data.Examples;
+import org.ddep.data.RoundChunk;
+import org.ddep.model.EncoderSplit;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
-import org.ddep.model.Weights;
 import org.ddep.noise.DenoisingObjective;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
 
 /**
  * Training steps of the configured model without Spark, for sizing executors: the stage's own model
- * (pretrain-decoder: denoising head, encoder frozen; finetune: class head, all trainable), minibatches
+ * (pretrain-decoder: denoising head, the frozen encoder's features feeding the decoder; finetune: class head, all trainable), minibatches
  * built by the stage's own example code, and the peaks a person must fit into an executor: the
  * process's resident memory, its native part (resident minus the JVM's committed heap: ND4J's arrays
  * and workspaces, libnd4j, oneDNN and OpenBLAS buffers) and JavaCPP's own off-heap counter. With
@@ -43,15 +44,16 @@ public final class StepBenchmark {
 
     /** What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps. */
     public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
-                         long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb) {
+                         long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb, long stepPeakRssMb,
+                         long stepPeakNativeMb) {
         /** One JSON line. */
         public String json() {
             return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
                             + "\"steps\":%d,\"warmup\":%d,\"params\":%d,\"images_per_s\":%.3f,\"seconds_per_step\":%.3f,"
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
-                            + "\"threads\":\"%s\"}",
+                            + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
-                    secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb,
+                    secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
@@ -71,26 +73,51 @@ public final class StepBenchmark {
             CosineDecay schedule = new CosineDecay(1e-4, 1_000_000);
             ComputationGraph net = ModelFactory.create(c.model(), denoise ? Head.denoise() : Head.segment(s.classes()),
                     schedule, c.seed());
+            long params = net.numParams();
+            ComputationGraph encoder = null;
             if (denoise) {
-                net = Weights.freezeUpTo(net, ModelFactory.encoderBoundary(c.model()));
+                // As the stage trains it: the frozen encoder's features (inference) feed the decoder.
+                EncoderSplit split = new EncoderSplit(net.getConfiguration());
+                encoder = split.encoder(net);
+                ComputationGraph decoder = split.decoder(net);
+                net.close();
+                net = decoder;
             }
             SplittableRandom rnd = new SplittableRandom(c.seed());
             DenoisingObjective noise = new DenoisingObjective(c.noise());
+            // Building the model (and, for the decoder stage, splitting it) can peak above a small batch's
+            // step: the steps' own peak is measured from here on, where Linux lets a process reset it.
+            long setupPeakRss = ProcessMemory.peakRssMb();
+            long setupPeakNative = peaks.restart();
+            boolean stepsPeak = ProcessMemory.resetPeak();
             for (int i = 0; i < s.warmup(); i++) {
-                net.fit(minibatch(s, denoise, noise, rnd));
+                step(encoder, net, minibatch(s, denoise, noise, rnd));
             }
             long nanos = 0;
             for (int i = 0; i < s.steps(); i++) {
                 MultiDataSet mb = minibatch(s, denoise, noise, rnd);   // built outside the timed step
                 long t = System.nanoTime();
-                net.fit(mb);
+                step(encoder, net, mb);
                 nanos += System.nanoTime() - t;
             }
             double seconds = nanos / 1e9;
             peaks.sample();
-            return new Result(s, c.model().arch(), net.numParams(), s.batch() * s.steps() / seconds, seconds / s.steps(),
-                    ProcessMemory.peakRssMb(), peaks.nativeBytes >> 20, peaks.javacpp >> 20, baseline);
+            long stepsRss = ProcessMemory.peakRssMb();
+            long stepsNative = peaks.nativeBytes >> 20;
+            return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
+                    Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
+                    baseline, stepsPeak ? stepsRss : -1, stepsNative);
         }
+    }
+
+    /**
+     * One training step as a worker runs it: with a frozen encoder its features of the minibatch's images
+     * are what is fitted; the fitted minibatch is freed at once ({@link ReleaseMinibatch}).
+     */
+    private static void step(ComputationGraph encoder, ComputationGraph net, MultiDataSet minibatch) {
+        MultiDataSet fitted = encoder == null ? minibatch : EncoderSplit.features(encoder, minibatch);
+        net.fit(fitted);
+        RoundChunk.release(fitted);
     }
 
     /** One minibatch as the stage's example code makes it: denoising pairs, or images with one-hot labels and a mask. */
@@ -135,6 +162,14 @@ public final class StepBenchmark {
             }, "ddep-step-benchmark-peaks");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /** Returns the native peak so far, in MB, and starts a new one. */
+        synchronized long restart() {
+            sample();
+            long mb = nativeBytes >> 20;
+            nativeBytes = 0;
+            return mb;
         }
 
         synchronized void sample() {

@@ -2,8 +2,8 @@ package org.ddep.train;
 
 /**
  * An ESTIMATE of one worker's memory during a training step, for {@code ddep plan}: the model's
- * state (parameters, the broadcast copy of them, gradients and Adam's two moments of the trainable
- * ones, 4 bytes each) plus activations that grow with the images in the minibatch. The activation
+ * state (the trainable parameters, their broadcast copy, gradients and Adam's two moments, and one copy
+ * of a frozen encoder, 4 bytes each) plus activations that grow with the images in the minibatch. The activation
  * bytes per input pixel come from the peak resident memory measured on CPU in docs/benchmarks.md
  * (one JVM, DL4J/ND4J 1.0.0-M2.1), less the model state of the measured model; they scale linearly
  * with pixels, which understates attention at large inputs (its matrices grow with the square of
@@ -47,7 +47,9 @@ public record WorkerMemory(long stateBytes, long activationBytes) {
     }
 
     public static WorkerMemory estimate(long parameters, long trainable, int batchPerWorker, int side, Reference ref) {
-        long state = FLOAT * (2 * parameters + 3 * trainable);
+        // Trainable: parameters, the round's broadcast copy, gradient, Adam's two moments. A frozen encoder
+        // (EncoderSplit): one copy, broadcast once and shared by the worker's encoder instances.
+        long state = FLOAT * ((parameters - trainable) + 5 * trainable);
         long activations = (long) (ref.perPixel * batchPerWorker * (double) side * side);
         return new WorkerMemory(state, activations);
     }
