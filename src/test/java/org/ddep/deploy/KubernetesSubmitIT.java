@@ -55,6 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesSubmitIT {
     private static final String NAMESPACE = "ddep-it";
     private static final String IMAGE = "registry.example/ddep:it";
+    /** Not the wrapper's default (nor driver-pod.yaml's): --service-account must win. */
+    private static final String SERVICE_ACCOUNT = "ddep-it-runner";
     private static final String ACCESS_KEY = "AKIA-mock-access-7f3e";
     private static final String SECRET_KEY = "mock-secret-never-in-a-pod-51c9";
 
@@ -66,7 +68,7 @@ class KubernetesSubmitIT {
         try (MockKubernetes api = MockKubernetes.start(); KubernetesClient k8s = api.client()) {
             // What a user does once per namespace (deploy/k8s/submit.sh), here through the API.
             k8s.serviceAccounts().inNamespace(NAMESPACE).resource(new ServiceAccountBuilder()
-                    .withNewMetadata().withName("ddep-spark").endMetadata().build()).create();
+                    .withNewMetadata().withName(SERVICE_ACCOUNT).endMetadata().build()).create();
             k8s.secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata().withName("ddep-s3")
                     .endMetadata().addToStringData("access-key", ACCESS_KEY).addToStringData("secret-key", SECRET_KEY)
                     .build()).create();
@@ -85,7 +87,7 @@ class KubernetesSubmitIT {
 
             List<String> cmd = List.of("deploy/k8s/submit.sh", "run", "--config", conf.toString(),
                     "--run-dir", "s3a://ddep-it/runs/exp1", "--master", api.master(), "--image", IMAGE,
-                    "--namespace", NAMESPACE, "--executors", "3", "--executor-memory", "2g", "--offheap", "5",
+                    "--namespace", NAMESPACE, "--service-account", SERVICE_ACCOUNT, "--executors", "3", "--executor-memory", "2g", "--offheap", "5",
                     "--driver-memory", "1g", "--", "--set", "train.workers=3");
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(sources.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("submit.log").toFile());
@@ -98,6 +100,7 @@ class KubernetesSubmitIT {
             pb.environment().put("KUBECONFIG", dir.resolve("no-kubeconfig").toString());
             pb.environment().put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
             pb.environment().put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+            pb.environment().put("NO_PROXY", "127.0.0.1,localhost");
             Process submit = pb.start();
             assertTrue(Processes.finishes(submit, 3), "spark-submit did not return: " + log(dir));
             assertEquals(0, submit.exitValue(), log(dir));
@@ -108,7 +111,7 @@ class KubernetesSubmitIT {
             Pod driver = pods.get(0);
             assertEquals("driver", driver.getMetadata().getLabels().get("spark-role"));
             assertEquals("ddep", driver.getMetadata().getLabels().get("app"), "driver-pod.yaml's labels");
-            assertEquals("ddep-spark", driver.getSpec().getServiceAccountName());
+            assertEquals(SERVICE_ACCOUNT, driver.getSpec().getServiceAccountName());
             Container container = driver.getSpec().getContainers().get(0);
             assertEquals(IMAGE, container.getImage());
             List<String> args = container.getArgs();
