@@ -7,7 +7,7 @@
 #   kubectl create rolebinding ddep-spark --clusterrole=edit --serviceaccount=NS:ddep-spark
 #     (the driver creates and deletes its executor pods, services and config maps)
 #   kubectl create secret generic ddep-s3 --from-literal=access-key=... --from-literal=secret-key=...
-# The config file goes to a config map mounted at /etc/ddep in the driver pod (deploy/k8s/driver-pod.yaml).
+# The config file reaches the driver in Spark's own config map (below): no kubectl needed to submit.
 # s3a credentials reach driver and executors as environment variables from the secret, never on
 # this command line; s3a reads them with its environment-variable credentials provider.
 set -euo pipefail
@@ -58,16 +58,35 @@ if [ "$DDEP_GPU" = 1 ]; then
               "spark.executor.resource.gpu.discoveryScript=/opt/ddep/gpu/getGpusResources.sh")
 fi
 
-# The config file, as the config map ddep-config that driver-pod.yaml mounts at /etc/ddep.
-config_map=(kubectl -n "$NAMESPACE" create configmap ddep-config --from-file="$DDEP_CONFIG" --dry-run=client -o yaml)
-if [ "$DDEP_DRY_RUN" = 1 ]; then
-  printf '%q ' "${config_map[@]}"; printf '| kubectl apply -f -\n'
-else
-  "${config_map[@]}" | kubectl apply -f -
+# The config file, through Spark's own config map: spark-submit copies the small text files of its
+# configuration directory into the config map that it mounts at /opt/spark/conf in the driver pod,
+# owned by that pod (deleted with it, one per submission). SPARK_CONF_DIR is a copy of the
+# submitter's configuration directory with the config file added as ddep.conf (a name Spark does not
+# skip: it leaves out spark*.conf, which it resolves into spark.properties instead).
+spark_conf_dir="${SPARK_CONF_DIR:-}"
+if [ -z "$spark_conf_dir" ]; then
+  if [ -n "${SPARK_HOME:-}" ]; then
+    spark_conf_dir="$SPARK_HOME/conf"
+  elif command -v spark-submit >/dev/null; then
+    spark_conf_dir="$(dirname "$(dirname "$(readlink -f "$(command -v spark-submit)")")")/conf"
+  fi
 fi
+DRIVER_CONFIG=/opt/spark/conf/ddep.conf
 
 args=(--master "$K8S_MASTER" --deploy-mode cluster --name "ddep-$DDEP_STAGE" --class org.ddep.cli.Main
       --driver-memory "$DDEP_DRIVER_MEMORY" --executor-memory "$DDEP_EXECUTOR_MEMORY")
 for c in "${DDEP_CONF[@]}"; do args+=(--conf "$c"); done
-ddep_exec "${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit" "${args[@]}" "$JAR" "$DDEP_STAGE" \
-  --config "/etc/ddep/$(basename "$DDEP_CONFIG")" --run-dir "$DDEP_RUN_DIR" "${DDEP_EXTRA[@]}"
+submit=("${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit" "${args[@]}" "$JAR" "$DDEP_STAGE"
+        --config "$DRIVER_CONFIG" --run-dir "$DDEP_RUN_DIR" "${DDEP_EXTRA[@]}")
+if [ "$DDEP_DRY_RUN" = 1 ]; then
+  printf '# SPARK_CONF_DIR: a copy of %s with %q as ddep.conf\n' "${spark_conf_dir:-(none)}" "$DDEP_CONFIG"
+  ddep_exec "${submit[@]}"
+  exit 0
+fi
+staging="$(mktemp -d "${TMPDIR:-/tmp}/ddep-k8s-conf.XXXXXX")"
+trap 'rm -rf "$staging"' EXIT
+if [ -n "$spark_conf_dir" ] && [ -d "$spark_conf_dir" ]; then
+  cp -R "$spark_conf_dir"/. "$staging"/
+fi
+cp "$DDEP_CONFIG" "$staging/ddep.conf"
+SPARK_CONF_DIR="$staging" "${submit[@]}"

@@ -137,7 +137,8 @@ class DeployFilesTest {
         assertEquals(0, r.exit(), r.out());
         assertFalse(r.out().contains(secret) || r.out().contains("AKIA-not-this-either"), "credentials on the command line");
         String[] lines = r.out().split("\n");
-        assertTrue(lines[0].contains("create configmap ddep-config") && lines[0].contains(conf.toString()), lines[0]);
+        // the config file travels in Spark's own driver config map, from a copy of SPARK_CONF_DIR
+        assertTrue(lines[0].startsWith("# SPARK_CONF_DIR:") && lines[0].contains(conf + " as ddep.conf"), lines[0]);
         List<String> w = words(lines[1]);
         Map<String, String> c = confsOf(w);
         assertEquals("ddep-s3:secret-key", c.get("spark.kubernetes.executor.secretKeyRef.AWS_SECRET_ACCESS_KEY"));
@@ -150,14 +151,14 @@ class DeployFilesTest {
         String executorTemplate = Files.readString(Path.of(c.get("spark.kubernetes.executor.podTemplateFile")));
         assertTrue(executorTemplate.contains("nvidia.com/gpu: 1"), executorTemplate);
         String driverTemplate = Files.readString(Path.of(c.get("spark.kubernetes.driver.podTemplateFile")));
-        assertTrue(driverTemplate.contains("name: ddep-config") && driverTemplate.contains("mountPath: /etc/ddep"));
+        assertTrue(driverTemplate.contains("name: spark-kubernetes-driver"), driverTemplate);
         // Jar and discovery script are where the image puts them.
         String dockerfile = Files.readString(ROOT.resolve("deploy/docker/Dockerfile"));
         String jar = w.stream().filter(s -> s.startsWith("local://")).findFirst().orElseThrow();
         assertTrue(dockerfile.contains(" " + jar.substring("local://".length()) + "\n"), "image has no " + jar);
         assertTrue(dockerfile.contains(" " + c.get("spark.executor.resource.gpu.discoveryScript") + "\n"));
         List<String> app = w.subList(w.indexOf(jar) + 1, w.size());
-        assertEquals(List.of("finetune", "--config", "/etc/ddep/exp.conf", "--run-dir", "s3a://b/runs/e1",
+        assertEquals(List.of("finetune", "--config", "/opt/spark/conf/ddep.conf", "--run-dir", "s3a://b/runs/e1",
                 "--label-fraction", "0.1"), app);
         Main.commandLine().parseArgs(app.toArray(String[]::new));
     }
