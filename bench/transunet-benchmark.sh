@@ -72,12 +72,15 @@ for step in ("pretrain-decoder", "finetune"):
             else:
                 print(f"| {step} | {arch} | {b} | {ds:.3f} | - | - | {dm:.0f} | {dall:.0f} | - |")
             slopes.setdefault((step, arch), {})[b] = dm
-if hi > lo:
-    print(f"\nMemory added per image of batch, (peak at {hi} - peak at {lo}) / {hi - lo}:")
+pairs = [(1, 4)] if 1 in batches and 4 in batches else []
+if (lo, hi) not in pairs and hi > lo:
+    pairs.append((lo, hi))
+for a, b in pairs:
+    print(f"\nMemory added per image of batch, (peak at {b} - peak at {a}) / {b - a}:")
     for step in ("pretrain-decoder", "finetune"):
-        s = {k: (v[hi] - v[lo]) / (hi - lo) for (st_, k), v in slopes.items() if st_ == step and lo in v and hi in v}
+        s = {k: (v[b] - v[a]) / (b - a) for (st_, k), v in slopes.items() if st_ == step and a in v and b in v}
         if "pytorch" in s and s["pytorch"] > 0:
             print(f"  {step}: ddep peer architecture {s.get('peer', float('nan')):.0f} MB, paper architecture "
                   f"{s.get('paper', float('nan')):.0f} MB, PyTorch {s['pytorch']:.0f} MB; ratio "
-                  f"{s.get('peer', float('nan')) / s['pytorch']:.1f}x (goal 1.5x)")
+                  f"{s.get('peer', float('nan')) / s['pytorch']:.2f}x (goal 1.5x)")
 PY

@@ -42,6 +42,9 @@ class StepBenchmarkCommandTest {
         assertTrue(j.get("peak_rss_mb").asLong() >= j.get("rss_before_model_mb").asLong(), out);
         assertTrue(j.get("peak_native_mb").asLong() > 0, out);
         assertTrue(j.has("peak_javacpp_mb"), out);
+        // The steps' own peak (Linux resets it after model set-up): positive and within the run's peak.
+        long steps = j.get("steps_peak_rss_mb").asLong();
+        assertTrue(steps > 0 && steps <= j.get("peak_rss_mb").asLong(), out);
     }
 
     @Test

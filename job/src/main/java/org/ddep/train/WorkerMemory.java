@@ -17,9 +17,10 @@ public record WorkerMemory(long stateBytes, long activationBytes) {
         // UNet base 32, depth 4 (7.77M parameters), 64x64, batch 16: 902 MB denoising, 1139 MB fine-tuning.
         UNET_FROZEN_ENCODER(902e6, 7.77e6, 16, 64),
         UNET_TRAINABLE(1139e6, 7.77e6, 16, 64),
-        // TransUNet (peer variant), 224x224: memory each image of batch adds, measured by step-benchmark at
-        // batch 1 and 4 (docs/benchmarks.md, "Memory per image of batch"): 364 MB denoising, 590 MB fine-tuning.
-        TRANSUNET_FROZEN_ENCODER(364e6, 224),
+        // TransUNet (peer variant), 224x224: memory each image of batch adds, measured by step-benchmark
+        // (docs/benchmarks.md, "Memory per image of batch"): denoising with the encoder's features by
+        // inference, 206 MB (batch 1 to 8, the larger of the measured slopes); fine-tuning 590 MB (1 to 4).
+        TRANSUNET_FROZEN_ENCODER(206e6, 224),
         TRANSUNET_TRAINABLE(590e6, 224);
 
         final double perPixel;
