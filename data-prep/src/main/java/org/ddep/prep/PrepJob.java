@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The prep job: a dataset in its source layout to Parquet shards plus {@code _manifest.json}.
@@ -32,6 +33,7 @@ import static org.apache.spark.sql.functions.col;
  * replaces earlier (possibly partial) output of the same split.
  */
 public final class PrepJob {
+    private static final String SHARD_KEY = "_shard_key";
     private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
 
     /**
@@ -106,7 +108,13 @@ public final class PrepJob {
                         .map(o -> ShardSchema.toRow(o.record));
                 Dataset<Row> df = spark.createDataFrame(rows, ShardSchema.SCHEMA);
                 String out = ShardSchema.splitPath(spec.output(), spec.name(), split);
-                df.repartitionByRange(n, col(ShardSchema.ID)).sortWithinPartitions(ShardSchema.ID)
+                // Rows are placed by a hash of their id, not by the id: ids often start with the class
+                // (ImageNet's wnid folders), and class-sorted shards would feed training one class per
+                // window of rounds (EpochOrder shuffles inside a window). Every shard is a uniform sample
+                // of the split, in the same place on every prep run.
+                df.withColumn(SHARD_KEY, xxhash64(col(ShardSchema.ID)))
+                        .repartitionByRange(n, col(SHARD_KEY)).sortWithinPartitions(SHARD_KEY, ShardSchema.ID)
+                        .drop(SHARD_KEY)
                         .write().mode(SaveMode.Overwrite).parquet(out);
                 files.put(split, n);
                 LOG.info("prep {}: split {} -> {} rows in {} file(s) at {}", spec.name(), split,
