@@ -39,6 +39,10 @@ class BenchPresetsTest {
         assertTrue(c.sweep().finetuneExamples() > 0, "every fraction gets the same number of steps");
         assertEquals(List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER), c.finetune().variants());
         assertEquals(0.22, c.noise().sigma(), 1e-12);
+        // The pretraining shards are sorted by class folder: one shuffle window must hold the whole
+        // epoch, or encoder pretraining sees one class at a time.
+        long window = (long) c.train().chunkRounds() * c.encoder().globalBatch() * c.train().averagingFrequency();
+        assertTrue(window >= c.demo().pretrainImages(), "shuffle window of " + window + " images");
     }
 
     @Test
