@@ -86,6 +86,22 @@ class DeadLeavesTest {
     }
 
     @Test
+    void pretrainingLabelsAreTheFrontObjectsShapeInEqualShares() {
+        int[] count = new int[DeadLeaves.CLASSES.size()];
+        for (int i = 0; i < 300; i++) {
+            DeadLeaves.Leaves l = DeadLeaves.leaves(SIZE, 13, i);
+            count[l.dominantClass()]++;
+            // the labelled shape is visible in the image
+            int c = l.dominantClass();
+            assertTrue(Arrays.stream(l.shapes()).filter(v -> v == c).count() >= 10, "image " + i);
+        }
+        assertEquals(0, count[0]);
+        for (int c = 1; c < count.length; c++) {
+            assertEquals(60, count[c], 24, DeadLeaves.CLASSES.get(c) + ": " + Arrays.toString(count));
+        }
+    }
+
+    @Test
     void masksHoldOnlyClassIdsOrIgnoreAndEveryClassOccurs() {
         Set<Integer> seen = new TreeSet<>();
         for (int i = 0; i < 60; i++) {

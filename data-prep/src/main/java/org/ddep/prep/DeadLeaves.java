@@ -15,8 +15,9 @@ import java.util.Random;
  * scale-invariant choice, which gives a power spectrum ~ 1/f^2), and every shape and every
  * background carries its own 1/f texture ({@link PinkNoise}) with a random mean colour.
  * <p>
- * Pretraining images are pure dead leaves, painted front to back until every pixel is covered;
- * each is filed under the shape of its largest visible leaf (the encoder's classification label).
+ * Pretraining images are dead leaves, painted front to back until every pixel is covered, the first
+ * (front-most, whole) leaf drawn at the size of a scene's objects: like an ImageNet photograph, one
+ * object in clutter, and its shape is the image's class (the encoder's classification label).
  * Segmentation scenes are one textured background with one to four textured objects on it, later
  * objects hiding earlier ones. Colour and texture are drawn independently of the class, so the class
  * of a pixel (its object's shape type) must be read from shape and context, not from colour.
@@ -33,7 +34,7 @@ public final class DeadLeaves {
     static final double PRETRAIN_MIN = 1 / 16.0;
     static final double PRETRAIN_MAX = 1 / 2.0;
     static final double EXPONENT = 3;
-    /** Segmentation objects: radii from 8% to 35% of the image side. */
+    /** Objects (of scenes, and the front object of pretraining images): radii from 8% to 35% of the side. */
     static final double OBJECT_MIN = 0.08;
     static final double OBJECT_MAX = 0.35;
     /** Periodic texture fields per image; each leaf reads one at a random shift, sign and orientation. */
@@ -60,7 +61,7 @@ public final class DeadLeaves {
 
     /**
      * One pretraining image, with the shape class of the leaf visible at every pixel, the class of the
-     * largest visible leaf, and the radius of every leaf drawn (visible or not), in drawing order.
+     * front object, and the radius of every clutter leaf drawn after it (visible or not), in order.
      */
     public record Leaves(BufferedImage image, int[] shapes, int dominantClass, double[] radii) {
     }
@@ -72,10 +73,12 @@ public final class DeadLeaves {
         int[] shapes = new int[size * size];
         boolean[] covered = new boolean[size * size];
         int uncovered = size * size;
+        // The front object first. (Labelling by the largest visible leaf instead left the encoder at the
+        // class prior's loss after 500 steps: in clutter that leaf is often small or cut.)
+        Leaf object = object(rnd, size, tex);
+        uncovered -= object.paint(size, rgb, shapes, covered);
         double[] radii = new double[MAX_LEAVES];
         int n = 0;
-        int best = 0;
-        int bestClass = 1;
         // Front to back: a new leaf lies behind all earlier ones, so it only paints uncovered pixels.
         while (uncovered > 0 && n < MAX_LEAVES) {
             double r = radius(rnd, PRETRAIN_MIN * size, PRETRAIN_MAX * size);
@@ -83,18 +86,13 @@ public final class DeadLeaves {
             Leaf leaf = new Leaf(rnd, 1 + rnd.nextInt(CLASSES.size() - 1), r, -r + rnd.nextDouble() * (size + 2 * r),
                     -r + rnd.nextDouble() * (size + 2 * r), tex);
             radii[n++] = r;
-            int painted = leaf.paint(size, rgb, shapes, covered);
-            uncovered -= painted;
-            if (painted > best) {
-                best = painted;
-                bestClass = leaf.shape;
-            }
+            uncovered -= leaf.paint(size, rgb, shapes, covered);
         }
         if (uncovered > 0) {
             Leaf back = Leaf.background(rnd, size, tex);
             back.paint(size, rgb, shapes, covered);
         }
-        return new Leaves(image(size, rgb), shapes, bestClass, Arrays.copyOf(radii, n));
+        return new Leaves(image(size, rgb), shapes, object.shape, Arrays.copyOf(radii, n));
     }
 
     /** A segmentation scene: a textured background and one to four textured objects, back to front. */
@@ -107,9 +105,7 @@ public final class DeadLeaves {
         int objects = 1 + rnd.nextInt(4);
         long[] area = new long[CLASSES.size()];
         for (int k = 0; k < objects; k++) {
-            double r = radius(rnd, OBJECT_MIN * size, OBJECT_MAX * size);
-            new Leaf(rnd, 1 + rnd.nextInt(CLASSES.size() - 1), r, rnd.nextDouble() * size, rnd.nextDouble() * size, tex)
-                    .paint(size, rgb, cls, null);
+            object(rnd, size, tex).paint(size, rgb, cls, null);
         }
         for (int c : cls) {
             area[c]++;
@@ -121,6 +117,12 @@ public final class DeadLeaves {
             }
         }
         return new SyntheticScenes.Scene(image(size, rgb), SyntheticScenes.markBoundaries(cls, size), dominant);
+    }
+
+    /** An object: a random shape at a scene object's size, centred anywhere in the image. */
+    private static Leaf object(Random rnd, int size, Textures tex) {
+        double r = radius(rnd, OBJECT_MIN * size, OBJECT_MAX * size);
+        return new Leaf(rnd, 1 + rnd.nextInt(CLASSES.size() - 1), r, rnd.nextDouble() * size, rnd.nextDouble() * size, tex);
     }
 
     /**
