@@ -42,26 +42,40 @@ public final class SyntheticScenes {
 
     /** Writes {@code root/pretrain} (folder-classes) and {@code root/seg} (folder-pairs). */
     public static void write(Configuration conf, String root, Spec spec) throws IOException {
+        write(conf, root, spec, SyntheticScenes::render, CLASSES, COLOURS);
+    }
+
+    /** Renders image {@code index} of stream 0 (pretraining), 1 (train) or 2 (val); a pure function of its arguments. */
+    interface Renderer {
+        Scene render(int size, long seed, int stream, int index);
+    }
+
+    /**
+     * Writes a generated dataset in the demo's two layouts: pretraining images filed under the name of
+     * their dominant class, and segmentation scenes with train-id masks, plus the class list.
+     */
+    static void write(Configuration conf, String root, Spec spec, Renderer renderer, List<String> classes,
+                      List<String> colours) throws IOException {
         Path base = new Path(root);
         FileSystem fs = base.getFileSystem(conf);
         for (int i = 0; i < spec.pretrainImages(); i++) {
-            Scene s = render(spec.size(), spec.seed(), 0, i);
-            String cls = CLASSES.get(s.dominantClass());
+            Scene s = renderer.render(spec.size(), spec.seed(), 0, i);
+            String cls = classes.get(s.dominantClass());
             put(fs, new Path(base, String.format("pretrain/%s/img_%05d.png", cls, i)), ImageCodec.encodePng(s.image()));
         }
-        writeSplit(fs, base, "train", 1, spec.trainImages(), spec);
-        writeSplit(fs, base, "val", 2, spec.valImages(), spec);
-        StringBuilder classes = new StringBuilder();
-        for (int c = 0; c < CLASSES.size(); c++) {
-            classes.append(CLASSES.get(c)).append(' ').append(COLOURS.get(c)).append('\n');
+        writeSplit(fs, base, "train", 1, spec.trainImages(), spec, renderer);
+        writeSplit(fs, base, "val", 2, spec.valImages(), spec, renderer);
+        StringBuilder text = new StringBuilder();
+        for (int c = 0; c < classes.size(); c++) {
+            text.append(classes.get(c)).append(' ').append(colours.get(c)).append('\n');
         }
-        put(fs, new Path(base, "seg/" + FolderPairsLayout.CLASSES_FILE), classes.toString().getBytes());
+        put(fs, new Path(base, "seg/" + FolderPairsLayout.CLASSES_FILE), text.toString().getBytes());
     }
 
-    private static void writeSplit(FileSystem fs, Path base, String split, int stream, int n, Spec spec)
-            throws IOException {
+    private static void writeSplit(FileSystem fs, Path base, String split, int stream, int n, Spec spec,
+                                   Renderer renderer) throws IOException {
         for (int i = 0; i < n; i++) {
-            Scene s = render(spec.size(), spec.seed(), stream, i);
+            Scene s = renderer.render(spec.size(), spec.seed(), stream, i);
             String name = String.format("scene_%05d.png", i);
             put(fs, new Path(base, "seg/" + split + "/images/" + name), ImageCodec.encodePng(s.image()));
             put(fs, new Path(base, "seg/" + split + "/masks/" + name),
@@ -113,7 +127,7 @@ public final class SyntheticScenes {
     }
 
     /** Pixels whose right or lower neighbour has another class become ignore, as annotators leave edges. */
-    private static int[] markBoundaries(int[] cls, int size) {
+    static int[] markBoundaries(int[] cls, int size) {
         int[] mask = cls.clone();
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {

@@ -1,6 +1,7 @@
 package org.ddep.stage;
 
 import org.ddep.config.DemoSettings;
+import org.ddep.prep.DeadLeaves;
 import org.ddep.prep.SyntheticScenes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +21,16 @@ public final class DemoData {
             return;
         }
         DemoSettings d = ctx.config().demo();
-        LOG.info("demo: generating {} pretraining + {} train + {} val scenes of {}x{} in {}", d.pretrainImages(),
-                d.trainImages(), d.valImages(), d.imageSize(), d.imageSize(), data);
-        SyntheticScenes.write(ctx.files().conf(), data, new SyntheticScenes.Spec(d.imageSize(), d.pretrainImages(),
-                d.trainImages(), d.valImages(), ctx.config().seed()));
+        LOG.info("demo: generating {} pretraining + {} train + {} val {} images of {}x{} in {}", d.pretrainImages(),
+                d.trainImages(), d.valImages(), d.style(), d.imageSize(), d.imageSize(), data);
+        SyntheticScenes.Spec spec = new SyntheticScenes.Spec(d.imageSize(), d.pretrainImages(), d.trainImages(),
+                d.valImages(), ctx.config().seed());
+        long t0 = System.nanoTime();
+        if (d.style().equals(DemoSettings.DEAD_LEAVES)) {
+            DeadLeaves.write(ctx.files().conf(), data, spec);
+        } else {
+            SyntheticScenes.write(ctx.files().conf(), data, spec);
+        }
+        LOG.info("demo: data generated in {} s", String.format("%.1f", (System.nanoTime() - t0) / 1e9));
     }
 }

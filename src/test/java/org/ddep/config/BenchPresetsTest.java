@@ -1,0 +1,82 @@
+package org.ddep.config;
+
+import com.typesafe.config.Config;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * conf/bench: the dead-leaves benchmark loads and is what docs/benchmarks.md says it is (issue 13: many
+ * unlabelled dead-leaves images, label fractions down to 2%, at least 3 seeds, decoder widths 1x and
+ * 2x), while the quick demo keeps its own data and size.
+ */
+class BenchPresetsTest {
+    private static final Path DIR = Path.of(System.getProperty("ddep.sources", "."), "conf", "bench");
+
+    static DdepConfig preset(String name) {
+        return ConfigLoader.load(DIR.resolve(name + ".conf"), List.of());
+    }
+
+    @Test
+    void deadLeavesPresetAsksTheLowLabelQuestionWithSeeds() {
+        DdepConfig c = preset("dead-leaves");
+        assertEquals(DemoSettings.DEAD_LEAVES, c.demo().style());
+        assertEquals(1, c.model().decoderWidth());
+        assertTrue(c.demo().pretrainImages() >= 5 * c.demo().trainImages(),
+                "unlabelled images should far outnumber the labelled: " + c.demo());
+        List<Double> f = c.sweep().fractions();
+        assertTrue(f.stream().anyMatch(x -> x <= 0.02) && f.contains(1.0), "fractions " + f);
+        // the smallest fraction still labels some scenes
+        assertTrue(f.stream().mapToDouble(Double::doubleValue).min().orElseThrow() * c.demo().trainImages() >= 10);
+        assertTrue(c.sweep().seeds() >= 3, "seeds " + c.sweep().seeds());
+        assertTrue(c.sweep().finetuneExamples() > 0, "every fraction gets the same number of steps");
+        assertEquals(List.of(FinetuneSettings.DDEP, FinetuneSettings.RANDOM_DECODER), c.finetune().variants());
+        assertEquals(0.22, c.noise().sigma(), 1e-12);
+        // The pretraining shards are sorted by class folder: one shuffle window must hold the whole
+        // epoch, or encoder pretraining sees one class at a time.
+        long window = (long) c.train().chunkRounds() * c.encoder().globalBatch() * c.train().averagingFrequency();
+        assertTrue(window >= c.demo().pretrainImages(), "shuffle window of " + window + " images");
+    }
+
+    @Test
+    void theTwoWidthPresetsDifferOnlyInDecoderWidth() {
+        DdepConfig one = preset("dead-leaves");
+        DdepConfig two = preset("dead-leaves-2x");
+        assertEquals(2, two.model().decoderWidth());
+        Config a = one.redacted().withoutPath("model.decoder-width");
+        Config b = two.redacted().withoutPath("model.decoder-width");
+        assertEquals(a.root().unwrapped(), b.root().unwrapped());
+    }
+
+    @Test
+    void theQuickDemoKeepsItsShapesAndSize() {
+        DdepConfig demo = ConfigLoader.loadResource("demo.conf", List.of());
+        assertEquals(DemoSettings.SHAPES, demo.demo().style());
+        assertEquals(new DemoSettings(64, 1000, 800, 200, DemoSettings.SHAPES), demo.demo());
+        assertEquals(1, demo.sweep().seeds());
+        assertEquals(10, demo.decoder().epochs());
+    }
+
+    @Test
+    void anUnknownDataStyleFailsNamingTheKeyAndTheStyles() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of("demo.style=leaves")));
+        assertTrue(e.getMessage().contains("ddep.demo.style") && e.getMessage().contains("dead-leaves")
+                && e.getMessage().contains("shapes"), e.getMessage());
+    }
+
+    @Test
+    void aBenchPresetCopiedAloneStillLoads(@TempDir Path dir) throws Exception {
+        Path copy = Files.copy(DIR.resolve("dead-leaves-2x.conf"), dir.resolve("mine.conf"));
+        DdepConfig c = ConfigLoader.load(copy, List.of("sweep.seeds=5"));
+        assertEquals(DemoSettings.DEAD_LEAVES, c.demo().style());
+        assertEquals(2, c.model().decoderWidth());
+        assertEquals(5, c.sweep().seeds());
+    }
+}
