@@ -90,35 +90,49 @@ public final class InputBenchmark {
         }
     }
 
-    /** Milliseconds per example for each stage of the example function, on one thread. */
+    /**
+     * Milliseconds per example for each stage of the example function, on one thread. Where the code
+     * crops and flips decoded pixels before converting them, that one pass is reported as crop/flip
+     * and conversion is "fused"; otherwise conversion is ImageTensors.decode minus the codec's decode.
+     */
     private static String stages(Case c, List<ShardRecord> rows) throws Exception {
         Method decodeOnly = decoder();
+        Method fusedView = fused("trainingView", int.class, boolean.class, SplittableRandom.class);
+        Method fusedCrop = fused("randomCropFlip", int[].class, int.class, boolean.class, SplittableRandom.class);
+        boolean isFused = fusedView != null && fusedCrop != null;
         DenoisingObjective objective = new DenoisingObjective(NoiseSpec.paperDefault());
         SplittableRandom rnd = new SplittableRandom(7);
         long decode = 0;
-        long decodeAndConvert = 0;
+        long convert = 0;
         long crop = 0;
         long noise = 0;
         long minibatch = 0;
         for (ShardRecord r : rows) {
             long t0 = System.nanoTime();
-            decodeOnly.invoke(null, (Object) r.image());
+            Object pixels = decodeOnly.invoke(null, (Object) r.image());
+            long image = System.nanoTime() - t0;
             int[] mask = c.classes() == 0 ? null : ImageCodec.decodeMask(r.mask()).values();
             long t1 = System.nanoTime();
-            ImageTensors.Image img = ImageTensors.decode(r.image());
-            mask = c.classes() == 0 ? null : ImageCodec.decodeMask(r.mask()).values();
-            long t2 = System.nanoTime();
-            Augment.Sample s = new Augment.Sample(img.chw(), img.height(), img.width(), mask);
-            s = c.classes() == 0 ? Augment.trainingView(s, c.crop(), true, rnd) : Augment.randomCrop(s, c.crop(), rnd);
-            s = c.classes() != 0 && rnd.nextBoolean() ? Augment.flip(s) : s;
+            decode += t1 - t0;
+            Augment.Sample s;
+            if (isFused) {
+                s = (Augment.Sample) (c.classes() == 0 ? fusedView.invoke(null, pixels, c.crop(), true, rnd)
+                        : fusedCrop.invoke(null, pixels, mask, c.crop(), true, rnd));
+            } else {
+                ImageTensors.Image img = ImageTensors.decode(r.image());
+                long t2 = System.nanoTime();
+                convert += Math.max(0, t2 - t1 - image);
+                t1 = t2;
+                s = new Augment.Sample(img.chw(), img.height(), img.width(), mask);
+                s = c.classes() == 0 ? Augment.trainingView(s, c.crop(), true, rnd) : Augment.randomCrop(s, c.crop(), rnd);
+                s = c.classes() != 0 && rnd.nextBoolean() ? Augment.flip(s) : s;
+            }
             long t3 = System.nanoTime();
             DenoisingObjective.Example e = c.classes() == 0 ? objective.corrupt(s.chw(), rnd) : null;
             long t4 = System.nanoTime();
             Object out = e != null ? Examples.denoising(e, c.crop(), c.crop()) : Examples.segmentation(s, c.classes());
             long t5 = System.nanoTime();
-            decode += t1 - t0;
-            decodeAndConvert += t2 - t1;
-            crop += t3 - t2;
+            crop += t3 - t1;
             noise += t4 - t3;
             minibatch += t5 - t4;
             if (out == null) {
@@ -126,9 +140,23 @@ public final class InputBenchmark {
             }
         }
         double n = rows.size() * 1e6;
-        return String.format(Locale.ROOT, "{\"bench\":\"ddep-stages\",\"case\":\"%s\",\"decode_ms\":%.2f,\"conversion_ms\":%.2f,"
+        return String.format(Locale.ROOT, "{\"bench\":\"ddep-stages\",\"case\":\"%s\",\"decode_ms\":%.2f,\"conversion_ms\":%s,"
                         + "\"crop_flip_ms\":%.2f,\"noise_ms\":%.2f,\"minibatch_ms\":%.2f}", c.name(), decode / n,
-                Math.max(0, decodeAndConvert - decode) / n, crop / n, noise / n, minibatch / n);
+                isFused ? "\"fused\"" : String.format(Locale.ROOT, "%.2f", convert / n), crop / n, noise / n, minibatch / n);
+    }
+
+    private static Method fused(String name, Class<?>... rest) {
+        try {
+            Class<?> pixels = Class.forName("org.ddep.prep.Pixels");
+            Class<?>[] params = new Class<?>[rest.length + 1];
+            params[0] = pixels;
+            System.arraycopy(rest, 0, params, 1, rest.length);
+            Method m = Augment.class.getDeclaredMethod(name, params);
+            m.setAccessible(true);
+            return m;
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
     }
 
     /** The codec's own decode call (RGB bytes where it has one, else the Java image), without the float conversion. */

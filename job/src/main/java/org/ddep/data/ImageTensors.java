@@ -39,6 +39,29 @@ public final class ImageTensors {
         return new Image(chw, p.height(), p.width());
     }
 
+    /**
+     * The window at (y0, x0) of {@code h x w} as CHW floats, mirrored left-right when asked; parts
+     * outside the image are 0 (mid-grey), as {@link Augment#crop} pads.
+     */
+    static float[] window(Pixels p, int y0, int x0, int h, int w, boolean mirror) {
+        int plane = h * w;
+        float[] chw = new float[3 * plane];
+        byte[] rgb = p.rgb();
+        int n = Math.min(w, p.width() - x0);
+        for (int y = 0; y < h && y0 + y < p.height(); y++) {
+            int from = 3 * ((y0 + y) * p.width() + x0);
+            int row = y * w;
+            for (int x = 0; x < n; x++) {
+                int i = row + (mirror ? w - 1 - x : x);
+                int j = from + 3 * x;
+                chw[i] = SCALED[rgb[j] & 0xff];
+                chw[plane + i] = SCALED[rgb[j + 1] & 0xff];
+                chw[2 * plane + i] = SCALED[rgb[j + 2] & 0xff];
+            }
+        }
+        return chw;
+    }
+
     public static Image fromImage(BufferedImage img) {
         return fromPixels(Pixels.of(img));
     }
