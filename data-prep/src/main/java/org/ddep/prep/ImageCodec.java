@@ -9,7 +9,6 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,22 +16,59 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 
-/** Encoded image and mask bytes to pixels and back, in pure Java (no native codec on executors). */
+/**
+ * Encoded image and mask bytes to pixels and back. The data path (prep and training) decodes and
+ * encodes with OpenCV (libjpeg-turbo, libpng: {@link NativeCodec}); javax.imageio stays the judge
+ * of every file OpenCV is not trusted with: an incomplete JPEG or PNG (OpenCV would decode the
+ * readable part and fill the rest without a word), anything OpenCV rejects, and PNGs whose values
+ * OpenCV would change (palette masks, bit depths other than 8). So damaged files are reported as
+ * before, and pixels are those javax.imageio gives, exactly for PNG, within IDCT rounding for JPEG.
+ */
 public final class ImageCodec {
     static {
         ImageIO.setUseCache(false);
     }
 
+    /** javax.imageio reads grey through Java's grey-to-sRGB curve (128 becomes 188): kept, so pixels do not change. */
+    private static final byte[] GREY_TO_RGB = greyToRgb();
+
     private ImageCodec() {
     }
 
     /**
-     * Decodes an encoded image, or throws {@link IOException} naming what is wrong with it. A decoder
-     * warning (e.g. "premature end of data" of a truncated JPEG, which still yields a picture) counts
-     * as damage: the picture would be partly grey.
+     * Decodes an encoded image to RGB, or throws {@link IOException} naming what is wrong with it.
+     * A decoder warning (e.g. "premature end of data" of a truncated JPEG, which still yields a
+     * picture) counts as damage: the picture would be partly grey.
      */
+    public static Pixels decodeRgb(byte[] bytes) throws IOException {
+        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeImage(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
+        if (d.isEmpty()) {
+            return Pixels.of(decodeWithImageIo(bytes));
+        }
+        NativeCodec.Decoded px = d.get();
+        if (px.channels() == 3) {
+            return new Pixels(px.height(), px.width(), px.data());
+        }
+        byte[] grey = px.data();
+        byte[] rgb = new byte[3 * grey.length];
+        for (int i = 0; i < grey.length; i++) {
+            byte v = GREY_TO_RGB[grey[i] & 0xff];
+            rgb[3 * i] = v;
+            rgb[3 * i + 1] = v;
+            rgb[3 * i + 2] = v;
+        }
+        return new Pixels(px.height(), px.width(), rgb);
+    }
+
+    /** {@link #decodeRgb} as a Java image. */
     public static BufferedImage decode(byte[] bytes) throws IOException {
+        return decodeRgb(bytes).toImage();
+    }
+
+    /** The reference decoder, and the judge of files OpenCV is not trusted with. */
+    static BufferedImage decodeWithImageIo(byte[] bytes) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
@@ -61,7 +97,17 @@ public final class ImageCodec {
         return bytes.length > 2 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8;
     }
 
-    /** JPEG at quality 0.9, as RGB. */
+    /** JPEG at quality 90 (libjpeg's scale), the quality prep re-encodes resized images with. */
+    public static byte[] encodeJpeg(Pixels p) {
+        return NativeCodec.encodeJpeg(p, 90);
+    }
+
+    /** An 8-bit RGB PNG. */
+    public static byte[] encodePng(Pixels p) {
+        return NativeCodec.encodePng(p);
+    }
+
+    /** JPEG at quality 0.9, as RGB, with javax.imageio (pictures and generated data outside the data path). */
     public static byte[] encodeJpeg(BufferedImage img) {
         BufferedImage rgb = img;
         if (img.getType() != BufferedImage.TYPE_INT_RGB && img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
@@ -85,9 +131,18 @@ public final class ImageCodec {
         }
     }
 
-    /** Pixel values of a single-channel (grey or palette) mask, row-major, 0..255. */
+    /** Pixel values of a single-channel (grey or palette) mask, row-major: train ids (palette indices, not colours). */
     public static Mask decodeMask(byte[] bytes) throws IOException {
-        BufferedImage img = decode(bytes);
+        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeMask(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
+        if (d.isPresent() && d.get().channels() == 1) {
+            NativeCodec.Decoded m = d.get();
+            int[] v = new int[m.data().length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = m.data()[i] & 0xff;
+            }
+            return new Mask(m.height(), m.width(), v);
+        }
+        BufferedImage img = decodeWithImageIo(bytes);
         Raster r = img.getRaster();
         if (r.getNumBands() != 1) {
             throw new NotAMaskException("a mask has one channel of train ids (grey or palette PNG), this one has "
@@ -99,14 +154,20 @@ public final class ImageCodec {
         return new Mask(h, w, v);
     }
 
-    /** A mask of train ids as an 8-bit grey PNG. */
+    /** A mask of train ids (0..255) as an 8-bit grey PNG. */
     public static byte[] encodeMask(Mask m) {
-        BufferedImage img = new BufferedImage(m.width(), m.height(), BufferedImage.TYPE_BYTE_GRAY);
-        WritableRaster r = img.getRaster();
-        r.setSamples(0, 0, m.width(), m.height(), 0, m.values());
-        return encodePng(img);
+        int[] v = m.values();
+        byte[] b = new byte[v.length];
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] < 0 || v[i] > 255) {
+                throw new IllegalArgumentException("mask value " + v[i] + " at " + i + " does not fit an 8-bit mask");
+            }
+            b[i] = (byte) v[i];
+        }
+        return NativeCodec.encodeGreyPng(m.height(), m.width(), b);
     }
 
+    /** A PNG with javax.imageio (pictures and generated data outside the data path). */
     public static byte[] encodePng(BufferedImage img) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -117,6 +178,18 @@ public final class ImageCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static byte[] greyToRgb() {
+        BufferedImage grey = new BufferedImage(256, 1, BufferedImage.TYPE_BYTE_GRAY);
+        for (int v = 0; v < 256; v++) {
+            grey.getRaster().setSample(v, 0, 0, v);
+        }
+        byte[] lut = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            lut[v] = (byte) grey.getRGB(v, 0);
+        }
+        return lut;
     }
 
     /** A readable image that is not a single-channel mask (e.g. a colour rendering of the labels). */

@@ -26,9 +26,9 @@ final class ImageStats implements Serializable {
     static final int SAMPLE_PIXELS = 16_384;
     long sampled;
 
-    void add(java.awt.image.BufferedImage img, long encodedBytes) {
-        int h = img.getHeight();
-        int w = img.getWidth();
+    void add(Pixels img, long encodedBytes) {
+        int h = img.height();
+        int w = img.width();
         images++;
         bytes += encodedBytes;
         pixels += (long) h * w;
@@ -40,11 +40,9 @@ final class ImageStats implements Serializable {
         sumWidth += w;
         // A strided sample: converting every pixel of every image cost as much as decoding it.
         int stride = Math.max(1, (int) Math.sqrt((double) h * w / SAMPLE_PIXELS));
-        int[] row = new int[w];
         for (int y = 0; y < h; y += stride) {
-            img.getRGB(0, y, w, 1, row, 0, w);
             for (int x = 0; x < w; x += stride) {
-                int p = row[x];
+                int p = img.rgbAt(y, x);
                 int r = (p >> 16) & 0xff;
                 int g = (p >> 8) & 0xff;
                 int b = p & 0xff;

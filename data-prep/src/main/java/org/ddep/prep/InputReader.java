@@ -5,7 +5,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -74,14 +73,14 @@ final class InputReader implements Serializable {
     }
 
     Outcome decode(String split, String id, String path, byte[] image, String maskPath, byte[] maskBytes, Integer label) {
-        BufferedImage decoded;
+        Pixels decoded;
         try {
-            decoded = ImageCodec.decode(image);
+            decoded = ImageCodec.decodeRgb(image);
         } catch (IOException e) {
             return Outcome.skip(split, path, "corrupt image: " + e.getMessage());
         }
-        int h = decoded.getHeight();
-        int w = decoded.getWidth();
+        int h = decoded.height();
+        int w = decoded.width();
         ImageCodec.Mask mask = null;
         Outcome o = new Outcome();
         o.split = split;

@@ -1,5 +1,6 @@
 package org.ddep.data;
 
+import org.ddep.prep.Pixels;
 import org.ddep.prep.ShardSchema;
 
 import java.util.SplittableRandom;
@@ -18,9 +19,41 @@ public final class Augment {
     }
 
     public static Sample randomCrop(Sample s, int size, SplittableRandom rnd) {
-        int y0 = s.height() > size ? rnd.nextInt(s.height() - size + 1) : 0;
-        int x0 = s.width() > size ? rnd.nextInt(s.width() - size + 1) : 0;
-        return crop(s, y0, x0, size, size);
+        int[] at = randomWindow(s.height(), s.width(), size, rnd);
+        return crop(s, at[0], at[1], size, size);
+    }
+
+    /** The top-left corner {y0, x0} of a random crop of {@code size} from {@code h x w}: the draws randomCrop makes. */
+    static int[] randomWindow(int h, int w, int size, SplittableRandom rnd) {
+        int y0 = h > size ? rnd.nextInt(h - size + 1) : 0;
+        int x0 = w > size ? rnd.nextInt(w - size + 1) : 0;
+        return new int[]{y0, x0};
+    }
+
+    /**
+     * {@link #randomCrop} then an optional {@link #flip} of decoded pixels, converting only the crop's
+     * pixels to floats: the same draws and the same values as cropping the converted image, at a
+     * fraction of the cost when the crop is much smaller than the image.
+     */
+    static Sample randomCropFlip(Pixels p, int[] mask, int size, boolean flip, SplittableRandom rnd) {
+        int[] at = randomWindow(p.height(), p.width(), size, rnd);
+        boolean mirror = flip && rnd.nextBoolean();
+        float[] chw = ImageTensors.window(p, at[0], at[1], size, size, mirror);
+        return new Sample(chw, size, size, mask == null ? null : maskWindow(mask, p.height(), p.width(), at, size, mirror));
+    }
+
+    private static int[] maskWindow(int[] mask, int mh, int mw, int[] at, int size, boolean mirror) {
+        int[] out = new int[size * size];
+        java.util.Arrays.fill(out, ShardSchema.IGNORE);
+        int n = Math.min(size, mw - at[1]);
+        for (int y = 0; y < size && at[0] + y < mh; y++) {
+            int from = (at[0] + y) * mw + at[1];
+            int row = y * size;
+            for (int x = 0; x < n; x++) {
+                out[row + (mirror ? size - 1 - x : x)] = mask[from + x];
+            }
+        }
+        return out;
     }
 
     public static Sample centreCrop(Sample s, int size) {
@@ -98,6 +131,15 @@ public final class Augment {
             }
         }
         return new Sample(out, h, w, mask);
+    }
+
+    /** {@link #trainingView} of decoded pixels, converting only the crop when no resize is needed. */
+    static Sample trainingView(Pixels p, int size, boolean flip, SplittableRandom rnd) {
+        if (Math.min(p.height(), p.width()) < size) {
+            ImageTensors.Image img = ImageTensors.fromPixels(p);
+            return trainingView(new Sample(img.chw(), img.height(), img.width(), null), size, flip, rnd);
+        }
+        return randomCropFlip(p, null, size, flip, rnd);
     }
 
     /** Training view for pretraining: shorter side resized to {@code size} if smaller, random crop, optional flip. */

@@ -6,6 +6,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.ddep.config.NoiseSpec;
 import org.ddep.noise.DenoisingObjective;
+import org.ddep.prep.ImageCodec;
 import org.ddep.prep.Iterators;
 import org.ddep.prep.ShardRecord;
 import org.ddep.prep.ShardSchema;
@@ -70,14 +71,15 @@ public final class EpochData {
 
     /** Encoder pretraining: a flipped random crop of {@code size} and the image's class. */
     public static ExampleFn classification(int size, boolean flip, int classes) {
-        return (r, rnd) -> Examples.classification(Augment.trainingView(sample(r, false), size, flip, rnd), r.label(), classes);
+        return (r, rnd) -> Examples.classification(Augment.trainingView(ImageCodec.decodeRgb(r.image()), size, flip, rnd),
+                r.label(), classes);
     }
 
     /** Decoder pretraining: a random crop of {@code size}, corrupted with fresh noise. */
     public static ExampleFn denoising(int size, boolean flip, NoiseSpec noise) {
         DenoisingObjective objective = new DenoisingObjective(noise);
         return (r, rnd) -> {
-            Augment.Sample s = Augment.trainingView(sample(r, false), size, flip, rnd);
+            Augment.Sample s = Augment.trainingView(ImageCodec.decodeRgb(r.image()), size, flip, rnd);
             return Examples.denoising(objective.corrupt(s.chw(), rnd), size, size);
         };
     }
@@ -85,21 +87,21 @@ public final class EpochData {
     /** Fine-tuning: a random crop of {@code crop} (padded with ignore when smaller) and a random flip. */
     public static ExampleFn segmentation(int crop, boolean flip, int classes) {
         return (r, rnd) -> {
-            Augment.Sample s = Augment.randomCrop(sample(r, true), crop, rnd);
-            return Examples.segmentation(flip && rnd.nextBoolean() ? Augment.flip(s) : s, classes);
+            Augment.Sample s = Augment.randomCropFlip(ImageCodec.decodeRgb(r.image()), mask(r), crop, flip, rnd);
+            return Examples.segmentation(s, classes);
         };
     }
 
     /** Decodes a shard row's image (and mask, when asked). */
     public static Augment.Sample sample(ShardRecord r, boolean withMask) throws IOException {
         ImageTensors.Image img = ImageTensors.decode(r.image());
-        int[] mask = null;
-        if (withMask) {
-            if (!r.hasMask()) {
-                throw new IOException("row " + r.id() + " has no mask");
-            }
-            mask = org.ddep.prep.ImageCodec.decodeMask(r.mask()).values();
+        return new Augment.Sample(img.chw(), img.height(), img.width(), withMask ? mask(r) : null);
+    }
+
+    private static int[] mask(ShardRecord r) throws IOException {
+        if (!r.hasMask()) {
+            throw new IOException("row " + r.id() + " has no mask");
         }
-        return new Augment.Sample(img.chw(), img.height(), img.width(), mask);
+        return ImageCodec.decodeMask(r.mask()).values();
     }
 }

@@ -56,17 +56,6 @@ public final class DenoisingObjective implements Serializable {
     }
 
     static float[] gaussian(int n, SplittableRandom rnd) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i += 2) {
-            // Box-Muller: two independent N(0, 1) per pair of uniforms.
-            double u1 = 1.0 - rnd.nextDouble();
-            double u2 = rnd.nextDouble();
-            double r = Math.sqrt(-2 * Math.log(u1));
-            out[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-            if (i + 1 < n) {
-                out[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-            }
-        }
-        return out;
+        return GaussianNoise.sample(n, rnd);
     }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Training-input throughput per core: ddep's shard-row-to-example code (InputBenchmark) next to a
+# PIL + torch peer (bench/input_peer.py) on the same generated files, alternating in each repetition
+# so the figures are side by side, on 1 and 2 threads/processes, for
+#   (a) denoising at 224 from 341x256 JPEGs, (b) fine-tuning at 512 from 683x512 JPEG + PNG mask
+#   pairs, (c) fine-tuning at 1024 from 2048x1024 PNG pairs.
+# Prints one JSON line per case and thread count (medians over the repetitions, with min and max)
+# and the per-stage costs on one thread.
+# Usage: bench/input-benchmark.sh [REPS=3] [PASSES=2] [WORKDIR=target/bench-input]
+# Needs Debian's python3-torch and python3-pil for the peer.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+reps="${1:-3}"; passes="${2:-2}"; work="${3:-$here/target/bench-input}"
+py="${PYTHON:-/usr/bin/python3}"
+cd "$here"
+mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
+mkdir -p "$work"; results="$work/results.jsonl"; : > "$results"
+echo "{\"bench\":\"load\",\"at\":\"start\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$results"
+for rep in $(seq "$reps"); do
+  OMP_NUM_THREADS=1 java -Xmx6g "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
+    org.ddep.bench.InputBenchmark "$work" "$passes" 2>/dev/null | grep '^{' | sed "s/^{/{\"rep\":$rep,/" | tee -a "$results"
+  for c in a b c; do
+    for p in 1 2; do
+      OMP_NUM_THREADS=1 "$py" bench/input_peer.py "$work/$c" "$c" "$p" "$passes" | sed "s/^{/{\"rep\":$rep,/" | tee -a "$results"
+    done
+  done
+done
+echo "{\"bench\":\"load\",\"at\":\"end\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$results"
+"$py" - "$results" <<'PY'
+import json, sys, statistics as st
+rows = [json.loads(l) for l in open(sys.argv[1])]
+def vals(bench, case, threads):
+    return [r["per_core"] for r in rows if r["bench"] == bench and r["case"] == case and r["threads"] == threads]
+def stages(bench, case):
+    rs = [r for r in rows if r["bench"] == bench and r["case"] == case]
+    keys = ("decode_ms", "crop_flip_ms", "noise_ms", "conversion_ms", "minibatch_ms")
+    return {k: round(st.median(r[k] for r in rs), 2) for k in keys} if rs else {}
+print("summary (examples/s per core: median [min, max] over %d repetition(s)):" % max(r.get("rep", 1) for r in rows))
+for case in "abc":
+    for threads in (1, 2):
+        d, p = vals("ddep", case, threads), vals("peer", case, threads)
+        if not d or not p:
+            continue
+        print(json.dumps(dict(case=case, threads=threads, ddep_per_core=st.median(d), peer_per_core=st.median(p),
+                              ratio=round(st.median(d) / st.median(p), 2), ddep_range=[min(d), max(d)],
+                              peer_range=[min(p), max(p)], reps=len(d))))
+    print(json.dumps(dict(case=case, stages="one thread, ms per example", ddep=stages("ddep-stages", case),
+                          peer=stages("peer-stages", case))))
+PY

@@ -1,0 +1,52 @@
+package org.ddep.prep;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+
+/**
+ * Decoded 8-bit RGB pixels, row-major and interleaved ({@code r, g, b} per pixel): what every
+ * decoder in ddep hands on, already in RGB order whatever the codec's own order was.
+ */
+public record Pixels(int height, int width, byte[] rgb) {
+    public Pixels {
+        if (rgb.length != 3 * height * width) {
+            throw new IllegalArgumentException("expected " + 3 * height * width + " bytes for " + height + "x" + width
+                    + " RGB, got " + rgb.length);
+        }
+    }
+
+    /** The pixel at (y, x) as {@code 0xRRGGBB}. */
+    public int rgbAt(int y, int x) {
+        int i = 3 * (y * width + x);
+        return (rgb[i] & 0xff) << 16 | (rgb[i + 1] & 0xff) << 8 | rgb[i + 2] & 0xff;
+    }
+
+    /** The same pixels as a Java image (for drawing and for ImageIO). */
+    public BufferedImage toImage() {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] bgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < rgb.length; i += 3) {
+            bgr[i] = rgb[i + 2];
+            bgr[i + 1] = rgb[i + 1];
+            bgr[i + 2] = rgb[i];
+        }
+        return img;
+    }
+
+    /** The RGB of a Java image as {@link BufferedImage#getRGB} reads it (grey through Java's grey-to-sRGB curve). */
+    public static Pixels of(BufferedImage img) {
+        int h = img.getHeight();
+        int w = img.getWidth();
+        byte[] out = new byte[3 * h * w];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0, i = 3 * y * w; x < w; x++, i += 3) {
+                out[i] = (byte) (row[x] >> 16);
+                out[i + 1] = (byte) (row[x] >> 8);
+                out[i + 2] = (byte) row[x];
+            }
+        }
+        return new Pixels(h, w, out);
+    }
+}
