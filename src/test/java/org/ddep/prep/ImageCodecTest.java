@@ -107,6 +107,19 @@ class ImageCodecTest {
     }
 
     @Test
+    void prepsDecoderReportsDamageInsideAFileThatEndsWell() throws IOException {
+        // A JPEG cut short and closed with an end marker (what some download and repair tools leave):
+        // OpenCV decodes the readable part silently; prep's decoder must call it damaged.
+        byte[] jpeg = ImageCodec.encodeJpeg(Pixels.of(noise(BufferedImage.TYPE_INT_RGB, 32)));
+        byte[] cut = Arrays.copyOf(jpeg, jpeg.length / 2 + 2);
+        cut[cut.length - 2] = (byte) 0xff;
+        cut[cut.length - 1] = (byte) 0xd9;
+        assertThrows(IOException.class, () -> ImageCodec.decodeChecked(cut));
+        assertArrayEquals(ImageCodec.decodeWithImageIo(jpeg).getRGB(0, 0, W, H, null, 0, W),
+                ImageCodec.decodeChecked(jpeg).toImage().getRGB(0, 0, W, H, null, 0, W), "an intact file decodes as before");
+    }
+
+    @Test
     void decodingOnManyThreadsGivesTheSamePixelsAndFreesItsNativeMemory() throws Exception {
         byte[] jpeg = ClassFolderFixtures.jpeg(120, 160, 40);
         byte[] expected = ImageCodec.decodeRgb(jpeg).rgb();

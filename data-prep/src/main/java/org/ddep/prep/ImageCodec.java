@@ -62,6 +62,16 @@ public final class ImageCodec {
         return new Pixels(px.height(), px.width(), rgb);
     }
 
+    /**
+     * Decodes a file that nothing has validated yet (prep): javax.imageio only, which reports damage
+     * inside a file too (libjpeg's warnings, e.g. a truncated JPEG that a tool closed with an end
+     * marker), where OpenCV decodes what it can without a word. Shard rows are files prep accepted,
+     * so training decodes them with {@link #decodeRgb}.
+     */
+    public static Pixels decodeChecked(byte[] bytes) throws IOException {
+        return Pixels.of(decodeWithImageIo(bytes));
+    }
+
     /** {@link #decodeRgb} as a Java image. */
     public static BufferedImage decode(byte[] bytes) throws IOException {
         return decodeRgb(bytes).toImage();

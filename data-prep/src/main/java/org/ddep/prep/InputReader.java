@@ -75,7 +75,7 @@ final class InputReader implements Serializable {
     Outcome decode(String split, String id, String path, byte[] image, String maskPath, byte[] maskBytes, Integer label) {
         Pixels decoded;
         try {
-            decoded = ImageCodec.decodeRgb(image);
+            decoded = ImageCodec.decodeChecked(image);   // the damage verdict: see decodeChecked
         } catch (IOException e) {
             return Outcome.skip(split, path, "corrupt image: " + e.getMessage());
         }
