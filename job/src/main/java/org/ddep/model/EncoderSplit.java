@@ -68,13 +68,6 @@ public final class EncoderSplit {
 
     /** The trainable rest (decoder and head) as its own graph, with the whole model's parameters (copied). */
     public ComputationGraph decoder(ComputationGraph wholeModel) {
-        ComputationGraph net = decoderGraph();
-        copyTrainable(wholeModel, net);
-        return net;
-    }
-
-    /** A fresh trainable graph (initialised parameters), to load a checkpoint's parameters into. */
-    public ComputationGraph decoderGraph() {
         ComputationGraphConfiguration c = whole.clone();
         Set<String> encoder = ancestors(c, features);
         c.getVertices().keySet().removeAll(encoder);
@@ -83,6 +76,7 @@ public final class EncoderSplit {
         resetOrder(c);
         ComputationGraph net = new ComputationGraph(c);
         net.init();
+        copyTrainable(wholeModel, net);
         return net;
     }
 
