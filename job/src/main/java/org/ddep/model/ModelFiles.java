@@ -1,13 +1,19 @@
 package org.ddep.model;
 
 import org.ddep.data.HadoopFiles;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
 
 /**
  * Models as DL4J ModelSerializer zips, in memory (for broadcasts) or on any Hadoop file system
@@ -32,8 +38,28 @@ public final class ModelFiles {
     }
 
     public static ComputationGraph load(HadoopFiles files, String uri, boolean withUpdater) throws IOException {
+        ComputationGraph net;
         try (InputStream in = files.open(uri)) {
-            return ModelSerializer.restoreComputationGraph(in, withUpdater);
+            net = ModelSerializer.restoreComputationGraph(in, withUpdater);
+        }
+        refuseLinearBatchNorm(net.getConfiguration(), uri);
+        return net;
+    }
+
+    /**
+     * Refuses a model written before its ReLUs were layers of their own: it set ReLU on DL4J's
+     * BatchNormalization, which DL4J ignores, so such a model is linear between its pooling layers, and
+     * training on from it would carry that on silently.
+     */
+    static void refuseLinearBatchNorm(ComputationGraphConfiguration conf, String uri) {
+        for (Map.Entry<String, GraphVertex> v : conf.getVertices().entrySet()) {
+            if (v.getValue() instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BatchNormalization bn
+                    && bn.getActivationFn() != null && !(bn.getActivationFn() instanceof ActivationIdentity)) {
+                throw new IllegalStateException(uri + ": layer " + v.getKey() + " is a BatchNormalization with activation "
+                        + bn.getActivationFn() + ", which DL4J never applies: this model was written by a ddep without "
+                        + "ReLU layers after its BatchNorms (a network linear between its pooling layers). Train the "
+                        + "stage that wrote it again (delete its folder in the run directory).");
+            }
         }
     }
 }

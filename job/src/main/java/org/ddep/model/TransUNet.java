@@ -5,6 +5,7 @@ import org.ddep.config.TransUnetSpec;
 import org.ddep.model.layers.Bottleneck;
 import org.ddep.model.layers.ChannelLayerNorm;
 import org.ddep.model.layers.EncoderConvention;
+import org.ddep.model.layers.InPlaceRelu;
 import org.ddep.model.layers.PositionEmbedding;
 import org.ddep.model.layers.StdConvGroupNorm;
 import org.ddep.model.layers.TransformerBlock;
@@ -13,7 +14,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -48,8 +48,7 @@ final class TransUNet {
         String[] skips = addEncoderWithSkips(g, spec.transunet());
         String x = Parts.DECODER + "more";
         g.addLayer(x + "_conv", conv3x3(MORE_CHANNELS), BOUNDARY);
-        g.addLayer(x + "_bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), x + "_conv");
-        x = x + "_bn";
+        x = Parts.batchNormRelu(g, x + "_bn", x + "_conv");
         // skips[0] = 1/2 (root), [1] = 1/4 (stage 1), [2] = 1/8 (stage 2); used deepest first.
         String[] skipFor = {skips[2], skips[1], skips[0], null};
         for (int i = 0; i < DECODER_CHANNELS.length; i++) {
@@ -63,9 +62,7 @@ final class TransUNet {
             }
             for (int k = 1; k <= 2; k++) {
                 g.addLayer(p + "_conv" + k, conv3x3(c), in);
-                g.addLayer(p + "_bn" + k, new BatchNormalization.Builder().activation(Activation.RELU).build(),
-                        p + "_conv" + k);
-                in = p + "_bn" + k;
+                in = Parts.batchNormRelu(g, p + "_bn" + k, p + "_conv" + k);
             }
             x = in;
         }
@@ -89,7 +86,7 @@ final class TransUNet {
         } else {
             g.addLayer(root + "_conv", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(width).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), Parts.INPUT);
-            g.addLayer(root, new BatchNormalization.Builder().activation(Activation.RELU).build(), root + "_conv");
+            root = Parts.batchNormRelu(g, root, root + "_conv");
         }
         g.addLayer(Parts.ENCODER + "pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).convolutionMode(ConvolutionMode.Same).build(), root);
@@ -137,20 +134,22 @@ final class TransUNet {
             g.addLayer(name + "_conv" + (i + 1), new ConvolutionLayer.Builder(convs[i][0], convs[i][0])
                     .stride(convs[i][2], convs[i][2]).nOut(convs[i][1]).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), y);
-            g.addLayer(name + "_bn" + (i + 1), new BatchNormalization.Builder()
-                    .activation(i < 2 ? Activation.RELU : Activation.IDENTITY).build(), name + "_conv" + (i + 1));
             y = name + "_bn" + (i + 1);
+            if (i < 2) {
+                y = Parts.batchNormRelu(g, y, name + "_conv" + (i + 1));
+            } else {
+                g.addLayer(y, new BatchNormalization.Builder().activation(Activation.IDENTITY).build(), name + "_conv" + (i + 1));
+            }
         }
         String shortcut = x;
         if (stride != 1 || in != out) {
             g.addLayer(name + "_proj", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), x);
-            g.addLayer(name + "_projbn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(),
-                    name + "_proj");
+            g.addLayer(name + "_projbn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(), name + "_proj");
             shortcut = name + "_projbn";
         }
         g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), y, shortcut);
-        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
+        g.addLayer(name, new InPlaceRelu(), name + "_add");
     }
 
     static String unitName(int stage, int unit) {

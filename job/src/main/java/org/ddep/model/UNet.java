@@ -4,7 +4,6 @@ import org.ddep.config.ModelSpec;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -56,7 +55,7 @@ final class UNet {
 
     /** The vertex the encoder's level {@code i} hands to the decoder's skip connection. */
     static String encoderOutput(int level) {
-        return Parts.ENCODER + level + "_bn2";
+        return Parts.ENCODER + level + "_bn2" + Parts.RELU;
     }
 
     private static String convBnRelu(ComputationGraphConfiguration.GraphBuilder g, String prefix, int channels,
@@ -65,9 +64,7 @@ final class UNet {
         for (int k = 1; k <= 2; k++) {
             g.addLayer(prefix + "_conv" + k, new ConvolutionLayer.Builder(3, 3).nOut(channels)
                     .convolutionMode(ConvolutionMode.Same).hasBias(false).activation(Activation.IDENTITY).build(), x);
-            g.addLayer(prefix + "_bn" + k, new BatchNormalization.Builder().activation(Activation.RELU).build(),
-                    prefix + "_conv" + k);
-            x = prefix + "_bn" + k;
+            x = Parts.batchNormRelu(g, prefix + "_bn" + k, prefix + "_conv" + k);
         }
         return x;
     }

@@ -102,6 +102,12 @@ public final class StepBenchmark {
             }
             double seconds = nanos / 1e9;
             peaks.sample();
+            if (Boolean.getBoolean("ddep.step-benchmark.workspaces")) {
+                for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+                    System.err.printf("workspace %s: size %d MB, max cycle %d MB, last cycle %d MB%n", w.getId(),
+                            w.getCurrentSize() >> 20, w.getMaxCycleAllocations() >> 20, w.getLastCycleAllocations() >> 20);
+                }
+            }
             long stepsRss = ProcessMemory.peakRssMb();
             long stepsNative = peaks.nativeBytes >> 20;
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),

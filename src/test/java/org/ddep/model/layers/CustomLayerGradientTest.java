@@ -110,6 +110,12 @@ class CustomLayerGradientTest {
         check(new PositionEmbedding(3, 2, 2), 3, 4, 3, 3, 4, 3);
     }
 
+    /** In place after the convolution in training (its output lies in the activations workspace). */
+    @Test
+    void inPlaceRelu() {
+        check(new InPlaceRelu(), 3, 3, 2, 3, 3, 2);
+    }
+
     @Test
     void bilinearUpsampling() {
         check(new Upsample2x(), 3, 3, 2, 3, 6, 4);

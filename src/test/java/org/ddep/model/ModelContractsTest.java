@@ -1,0 +1,123 @@
+package org.ddep.model;
+
+import org.ddep.config.ModelSpec;
+import org.ddep.config.TransUnetSpec;
+import org.ddep.model.layers.InPlaceRelu;
+import org.ddep.testing.ViTCheckpoints;
+import org.ddep.train.CosineDecay;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every model builder must keep, whatever the architecture: the ReLUs are really there (DL4J's
+ * BatchNormalization ignores an activation set on it: a network built that way is linear between its
+ * pooling layers), and each in-place ReLU is its input's only reader, so rectifying that input where
+ * it lies changes nothing any other vertex reads.
+ */
+class ModelContractsTest {
+    private static ModelSpec spec(String arch) {
+        return switch (arch) {
+            case "unet" -> new ModelSpec("unet", 1, 4, 2);
+            case "transunet-group" -> ModelSpec.transunet(1, ViTCheckpoints.TINY);
+            case "transunet-batch" -> ModelSpec.transunet(1, new TransUnetSpec(List.of(1, 1, 1), 32, 32, 2, 2, 64, 2,
+                    TransUnetSpec.BATCH));
+            default -> throw new IllegalArgumentException(arch);
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-group", "transunet-batch"})
+    void batchNormCarriesNoActivationAndEveryInPlaceReluIsItsInputsOnlyReader(String arch) {
+        ComputationGraphConfiguration conf = ModelFactory.create(spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
+                .getConfiguration();
+        int relus = 0;
+        for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
+            if (!(v.getValue() instanceof LayerVertex lv)) {
+                continue;
+            }
+            if (lv.getLayerConf().getLayer() instanceof BatchNormalization bn) {
+                assertTrue(bn.getActivationFn() == null || bn.getActivationFn() instanceof ActivationIdentity,
+                        v.getKey() + ": DL4J's BatchNormalization would silently ignore its activation " + bn.getActivationFn());
+            }
+            if (lv.getLayerConf().getLayer() instanceof InPlaceRelu) {
+                relus++;
+                String input = conf.getVertexInputs().get(v.getKey()).get(0);
+                List<String> readers = new ArrayList<>();
+                conf.getVertexInputs().forEach((reader, inputs) -> {
+                    if (inputs.contains(input)) {
+                        readers.add(reader);
+                    }
+                });
+                assertEquals(List.of(v.getKey()), readers, v.getKey() + " rectifies " + input + " in place, which others read");
+            }
+        }
+        assertTrue(relus > 0, arch + " has no ReLU");
+    }
+
+    /** A model written with a ReLU set on a BatchNormalization (which DL4J ignores) is refused on load, by file and layer. */
+    @org.junit.jupiter.api.Test
+    void aModelWithAnActivationOnBatchNormIsRefusedOnLoad() {
+        ComputationGraphConfiguration conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("in")
+                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(4, 4, 3))
+                .addLayer("bn", new BatchNormalization.Builder().activation(org.nd4j.linalg.activations.Activation.RELU).build(), "in")
+                .addLayer("out", new org.deeplearning4j.nn.conf.layers.CnnLossLayer.Builder().build(), "bn")
+                .setOutputs("out").build();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ModelFiles.refuseLinearBatchNorm(conf, "file:/runs/x/pretrain-decoder/model.zip"));
+        assertTrue(e.getMessage().contains("file:/runs/x/pretrain-decoder/model.zip") && e.getMessage().contains("layer bn"),
+                e.getMessage());
+        for (String arch : List.of("unet", "transunet-group", "transunet-batch")) {
+            ModelFiles.refuseLinearBatchNorm(ModelFactory.create(spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
+                    .getConfiguration(), arch);
+        }
+    }
+
+    /**
+     * Every ReLU vertex's output is non-negative where its input was negative, in training and inference,
+     * and the training forward pass (in place) computes what inference (copying) does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-group", "transunet-batch"})
+    void reluVerticesRectifyInTrainingAndInference(String arch) {
+        ModelSpec spec = spec(arch);
+        ComputationGraph net = ModelFactory.create(spec, Head.segment(3), new CosineDecay(1e-3, 1), 0);
+        int side = spec.inputDivisor() * 2;
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, side, side).subi(0.5).muli(2);
+        INDArray copy = x.dup();
+        Map<String, INDArray> train = net.feedForward(x, true);
+        assertEquals(copy, x, "the network's input must not be modified");
+        int checked = 0;
+        for (String name : train.keySet()) {
+            if (net.getVertex(name).hasLayer() && net.getVertex(name).getLayer().conf().getLayer() instanceof InPlaceRelu) {
+                assertTrue(train.get(name).minNumber().doubleValue() >= 0, name + " has negative outputs");
+                assertTrue(train.get(name).maxNumber().doubleValue() > 0, name + " is all zero");
+                checked++;
+            }
+        }
+        assertTrue(checked > 0);
+        // Inference with batch statistics differs from training; the same network in inference twice must agree,
+        // and must not have changed its input.
+        INDArray a = net.outputSingle(false, x);
+        INDArray b = net.outputSingle(false, x);
+        assertEquals(a, b);
+        assertEquals(copy, x);
+        assertFalse(a.isEmpty());
+    }
+}
