@@ -12,6 +12,12 @@ peer="${DDEP_PEER:-$here/../shared/bench/peer_torch.py}"
 py="${PYTHON:-/usr/bin/python3}"
 out="$here/target/bench-train"; mkdir -p "$out"; : > "$out/results.jsonl"
 cd "$here"
+# OpenMP threads that wait for work sleep instead of spinning (libgomp's default spins, unless the
+# process runs more OpenMP threads than it has CPUs). The plain loop's team was the only one in its
+# process, so it spun, and on a busy machine its two threads spent most of their CPU waiting for
+# each other (3-6x the CPU per image); the Spark modes' second team got the short spin. One policy
+# for every JVM and the peer makes the modes comparable and the figures load-insensitive.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
 for mode in pretrain finetune spark spark-split spark-dl4j; do
