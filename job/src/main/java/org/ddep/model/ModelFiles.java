@@ -1,8 +1,16 @@
 package org.ddep.model;
 
 import org.ddep.data.HadoopFiles;
+import org.ddep.model.layers.SparseCnnLossLayer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,7 +32,7 @@ public final class ModelFiles {
     }
 
     public static ComputationGraph fromBytes(byte[] bytes, boolean withUpdater) throws IOException {
-        return ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes), withUpdater);
+        return withIndexLabels(ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes), withUpdater));
     }
 
     public static void save(HadoopFiles files, String uri, ComputationGraph net, boolean withUpdater) throws IOException {
@@ -33,7 +41,44 @@ public final class ModelFiles {
 
     public static ComputationGraph load(HadoopFiles files, String uri, boolean withUpdater) throws IOException {
         try (InputStream in = files.open(uri)) {
-            return ModelSerializer.restoreComputationGraph(in, withUpdater);
+            return withIndexLabels(ModelSerializer.restoreComputationGraph(in, withUpdater));
         }
+    }
+
+    /**
+     * Models saved before labels were class indices (checkpoints and final models of earlier runs) end in
+     * DL4J's CnnLossLayer with one-hot MCXENT; they come back with the class-index head instead. It has
+     * no parameters and the same softmax output, loss and gradient, so evaluation, prediction and a resumed
+     * fine-tuning carry on with the same parameters, updater state and counters.
+     */
+    static ComputationGraph withIndexLabels(ComputationGraph net) {
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        boolean replaced = false;
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof CnnLossLayer old
+                    && old.getClass() == CnnLossLayer.class && old.getLossFn() instanceof LossMCXENT loss
+                    && loss.getClass() == LossMCXENT.class && loss.getWeights() == null
+                    && old.getActivationFn() instanceof ActivationSoftmax) {
+                SparseCnnLossLayer head = SparseCnnLossLayer.softmax();
+                head.setLayerName(old.getLayerName());
+                head.setFormat(old.getFormat());
+                head.setIDropout(old.getIDropout());
+                lv.getLayerConf().setLayer(head);
+                replaced = true;
+            }
+        }
+        if (!replaced) {
+            return net;
+        }
+        // clone() leaves out the counters the learning-rate schedule and the checkpoints read
+        conf.setIterationCount(net.getConfiguration().getIterationCount());
+        conf.setEpochCount(net.getConfiguration().getEpochCount());
+        ComputationGraph upgraded = new ComputationGraph(conf);
+        upgraded.init(net.params(), false);
+        ComputationGraphUpdater updater = net.getUpdater(false);
+        if (updater != null && updater.getStateViewArray() != null) {
+            upgraded.getUpdater().setStateViewArray(updater.getStateViewArray());
+        }
+        return upgraded;
     }
 }
