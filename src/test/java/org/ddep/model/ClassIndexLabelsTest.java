@@ -1,8 +1,10 @@
 package org.ddep.model;
 
+import org.apache.hadoop.conf.Configuration;
 import org.ddep.config.ModelSpec;
 import org.ddep.data.Augment;
 import org.ddep.data.Examples;
+import org.ddep.data.HadoopFiles;
 import org.ddep.model.layers.SparseCnnLossLayer;
 import org.ddep.prep.ShardSchema;
 import org.ddep.train.CosineDecay;
@@ -11,6 +13,7 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +21,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -70,15 +74,20 @@ class ClassIndexLabelsTest {
     }
 
     @Test
-    void aModelSavedWithTheOneHotHeadLoadsWithTheClassIndexHeadAndItsState() throws Exception {
+    void aModelSavedWithTheOneHotHeadLoadsWithTheClassIndexHeadAndItsState(@TempDir Path dir) throws Exception {
         ComputationGraph old = withOneHotHead(ModelFactory.create(SPEC, Head.segment(CLASSES), new CosineDecay(1e-3, 10), 3));
         MultiDataSet ds = batch(2, 5);
         MultiDataSet oneHotDs = new org.nd4j.linalg.dataset.MultiDataSet(ds.getFeatures(),
                 new INDArray[]{oneHot(ds.getLabels(0))}, null, ds.getLabelsMaskArrays());
         old.fit(oneHotDs);
         old.fit(oneHotDs);
+        HadoopFiles files = new HadoopFiles(new Configuration());
+        String checkpoint = dir.resolve("epoch-0001.zip").toUri().toString();
+        ModelFiles.save(files, checkpoint, old, true);
 
-        ComputationGraph back = ModelFiles.fromBytes(ModelFiles.toBytes(old, true), true);
+        ComputationGraph broadcast = ModelFiles.fromBytes(ModelFiles.toBytes(old, false), false);
+        assertInstanceOf(SparseCnnLossLayer.class, broadcast.getLayer(Parts.HEAD + "out").conf().getLayer());
+        ComputationGraph back = ModelFiles.load(files, checkpoint, true);
         assertInstanceOf(SparseCnnLossLayer.class, back.getLayer(Parts.HEAD + "out").conf().getLayer());
         assertEquals(old.params(), back.params());
         assertEquals(old.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray());

@@ -11,6 +11,8 @@ import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +24,8 @@ import java.io.InputStream;
  * (checkpoints and final models). Custom layers and schedules restore with them.
  */
 public final class ModelFiles {
+    private static final Logger LOG = LoggerFactory.getLogger("ddep");
+
     private ModelFiles() {
     }
 
@@ -41,7 +45,13 @@ public final class ModelFiles {
 
     public static ComputationGraph load(HadoopFiles files, String uri, boolean withUpdater) throws IOException {
         try (InputStream in = files.open(uri)) {
-            return withIndexLabels(ModelSerializer.restoreComputationGraph(in, withUpdater));
+            ComputationGraph saved = ModelSerializer.restoreComputationGraph(in, withUpdater);
+            ComputationGraph net = withIndexLabels(saved);
+            if (net != saved) {
+                LOG.info("{}: saved with the one-hot segmentation head of earlier versions, loaded with the class-index head "
+                        + "(same outputs, loss and gradients)", uri);
+            }
+            return net;
         }
     }
 
