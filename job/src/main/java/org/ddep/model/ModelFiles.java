@@ -3,9 +3,10 @@ package org.ddep.model;
 import org.ddep.data.HadoopFiles;
 import org.ddep.model.layers.SparseCnnLossLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.util.ModelSerializer;
@@ -18,6 +19,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Models as DL4J ModelSerializer zips, in memory (for broadcasts) or on any Hadoop file system
@@ -62,23 +65,21 @@ public final class ModelFiles {
      * fine-tuning carry on with the same parameters, updater state and counters.
      */
     static ComputationGraph withIndexLabels(ComputationGraph net) {
-        ComputationGraphConfiguration conf = net.getConfiguration().clone();
-        boolean replaced = false;
-        for (GraphVertex v : conf.getVertices().values()) {
-            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof CnnLossLayer old
-                    && old.getClass() == CnnLossLayer.class && old.getLossFn() instanceof LossMCXENT loss
-                    && loss.getClass() == LossMCXENT.class && loss.getWeights() == null
-                    && old.getActivationFn() instanceof ActivationSoftmax) {
-                SparseCnnLossLayer head = SparseCnnLossLayer.softmax();
-                head.setLayerName(old.getLayerName());
-                head.setFormat(old.getFormat());
-                head.setIDropout(old.getIDropout());
-                lv.getLayerConf().setLayer(head);
-                replaced = true;
-            }
-        }
-        if (!replaced) {
+        List<String> oneHot = net.getConfiguration().getVertices().entrySet().stream()
+                .filter(e -> e.getValue() instanceof LayerVertex lv && isOneHotHead(lv.getLayerConf().getLayer()))
+                .map(Map.Entry::getKey).toList();
+        if (oneHot.isEmpty()) {
             return net;
+        }
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        for (String name : oneHot) {
+            NeuralNetConfiguration layer = ((LayerVertex) conf.getVertices().get(name)).getLayerConf();
+            CnnLossLayer old = (CnnLossLayer) layer.getLayer();
+            SparseCnnLossLayer head = SparseCnnLossLayer.softmax();
+            head.setLayerName(old.getLayerName());
+            head.setFormat(old.getFormat());
+            head.setIDropout(old.getIDropout());
+            layer.setLayer(head);
         }
         // clone() leaves out the counters the learning-rate schedule and the checkpoints read
         conf.setIterationCount(net.getConfiguration().getIterationCount());
@@ -90,5 +91,12 @@ public final class ModelFiles {
             upgraded.getUpdater().setStateViewArray(updater.getStateViewArray());
         }
         return upgraded;
+    }
+
+    /** DL4J's own CnnLossLayer with unweighted MCXENT on softmax: the segmentation head before class indices. */
+    private static boolean isOneHotHead(Layer layer) {
+        return layer instanceof CnnLossLayer head && head.getClass() == CnnLossLayer.class
+                && head.getLossFn() instanceof LossMCXENT loss && loss.getClass() == LossMCXENT.class
+                && loss.getWeights() == null && head.getActivationFn() instanceof ActivationSoftmax;
     }
 }
