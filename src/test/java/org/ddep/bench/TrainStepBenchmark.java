@@ -92,7 +92,7 @@ public final class TrainStepBenchmark {
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"), net.numParams(), batch * steps / seconds, org.ddep.train.ProcessMemory.peakRssMb(), timedCpu / (batch * steps));
     }
 
-    /** One minibatch: noisy image and noise target (pretrain), or image and one-hot labels (fine-tune). */
+    /** One minibatch: noisy image and noise target (pretrain), or image and class-index labels (fine-tune). */
     static MultiDataSet batch(boolean pretrain, int batch, int img, int classes, long seed) {
         Nd4j.getRandom().setSeed(seed);
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, img, img).muli(2).subi(1);
@@ -102,16 +102,15 @@ public final class TrainStepBenchmark {
             INDArray noisy = x.add(eps.mul(sigma)).divi(Math.sqrt(1 + sigma * sigma));
             return new org.nd4j.linalg.dataset.MultiDataSet(noisy, eps);
         }
-        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, classes, img, img);
+        // as Examples.segmentation makes them: one byte per pixel
+        byte[] index = new byte[batch * img * img];
         java.util.Random r = new java.util.Random(seed);
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < img; i++) {
-                for (int j = 0; j < img; j++) {
-                    y.putScalar(new long[]{b, r.nextInt(classes), i, j}, 1f);
-                }
-            }
+        for (int i = 0; i < index.length; i++) {
+            index[i] = (byte) r.nextInt(classes);
         }
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y.castTo(DataType.BOOL)}, null,
+        INDArray y = Nd4j.create(DataType.UINT8, new long[]{batch, 1, img, img}, 'c');
+        y.data().setData(index);
+        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{y}, null,
                 new INDArray[]{Nd4j.ones(DataType.FLOAT, batch, 1, img, img)});
     }
 

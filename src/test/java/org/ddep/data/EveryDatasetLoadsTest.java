@@ -40,7 +40,7 @@ class EveryDatasetLoadsTest {
         assertTrue(examples.size() > 0);
         for (MultiDataSet e : examples) {
             assertArrayEquals(new long[]{1, 3, 16, 16}, e.getFeatures(0).shape());
-            assertArrayEquals(new long[]{1, m.numClasses(), 16, 16}, e.getLabels(0).shape());
+            assertArrayEquals(new long[]{1, 1, 16, 16}, e.getLabels(0).shape());
             assertArrayEquals(new long[]{1, 1, 16, 16}, e.getLabelsMaskArray(0).shape());
         }
     }

@@ -158,7 +158,7 @@ class GpuOpListTest {
             if (v.hasLayer() && v.getLayer() instanceof IOutputLayer out) {
                 ops = record(() -> {
                     out.setInput(in[0], mgr);
-                    out.setLabels(batch.getLabels(0).castTo(DataType.FLOAT));
+                    out.setLabels(batch.getLabels(0));
                     out.setMaskArray(batch.getLabelsMaskArray(0));
                     out.computeScore(0, true, mgr);
                     out.backpropGradient(null, mgr);

@@ -1,9 +1,9 @@
 package org.ddep.testing;
 
+import org.ddep.model.layers.SparseCnnLossLayer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -11,9 +11,8 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Small real DL4J segmentation graphs (per-pixel softmax over classes) whose symmetries tests rely on. */
+/** Small real DL4J segmentation graphs (per-pixel softmax over classes, the segmentation head's loss) whose symmetries tests rely on. */
 public final class TinyModels {
     private TinyModels() {
     }
@@ -46,8 +45,7 @@ public final class TinyModels {
             last = "c3";
         }
         g.addLayer("c1", new ConvolutionLayer.Builder(1, 1).nOut(classes).activation(Activation.IDENTITY).build(), last);
-        g.addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build(),
-                "c1");
+        g.addLayer("out", SparseCnnLossLayer.softmax(), "c1");
         ComputationGraph net = new ComputationGraph(g.setOutputs("out").setInputTypes(InputType.convolutional(16, 16, 3))
                 .build());
         net.init();

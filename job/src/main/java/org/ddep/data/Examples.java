@@ -2,7 +2,6 @@ package org.ddep.data;
 
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.prep.ShardSchema;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -11,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * One training example per stage as a DL4J MultiDataSet of one row (DESIGN.md "Models", heads):
  * classification (image, one-hot class), denoising (noisy image, target) and segmentation (image,
- * one-hot per-pixel labels, a per-pixel label mask that is 0 on ignore pixels).
+ * per-pixel class indices, a per-pixel label mask that is 0 on ignore pixels).
  */
 public final class Examples {
     private Examples() {
@@ -34,11 +33,10 @@ public final class Examples {
         int h = s.height();
         int w = s.width();
         int plane = h * w;
-        // One-hot labels as BOOL: a quarter of float's bytes in Spark's shuffle and cache (the loss reads
-        // them as numbers); a dense float one-hot was 19x the size of the image for Cityscapes. Written
-        // straight into a zeroed native BOOL array: building floats and casting cost 0.4 s per ADE20K crop.
-        INDArray labels = Nd4j.create(DataType.BOOL, new long[]{1, classes, h, w}, 'c');
-        DataBuffer onehot = labels.data();
+        // Class indices, one byte per pixel (the shards' masks are uint8 train ids), where a one-hot took one
+        // per class and pixel (39 MB per ADE20K crop at 512): the head's loss expands them
+        // (model.layers.SparseCnnLossLayer). Ignore pixels hold 0 and are masked out.
+        byte[] index = new byte[plane];
         float[] keep = new float[plane];
         int[] m = s.mask();
         for (int i = 0; i < plane; i++) {
@@ -49,9 +47,11 @@ public final class Examples {
             if (c < 0 || c >= classes) {
                 throw new IllegalArgumentException("mask value " + c + " outside [0, " + classes + ") and not ignore");
             }
-            onehot.put((long) c * plane + i, true);
+            index[i] = (byte) c;
             keep[i] = 1f;
         }
+        INDArray labels = Nd4j.create(DataType.UINT8, new long[]{1, 1, h, w}, 'c');
+        labels.data().setData(index);
         // Rank-4 [mb, 1, h, w] mask: DL4J's CnnLossLayer takes it per pixel, and merging keeps rank-4 masks.
         INDArray mask = Nd4j.create(keep, new long[]{1, 1, h, w}, 'c');
         return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{image(s.chw(), h, w)}, new INDArray[]{labels},

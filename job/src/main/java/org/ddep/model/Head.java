@@ -3,7 +3,8 @@ package org.ddep.model;
 /**
  * The output heads every model offers on the same boundaries (DESIGN.md "Models"): the denoising
  * head (3 channels, linear, L2), the segmentation head (C channels, softmax, per-pixel cross-entropy
- * with a mask for ignore pixels) and the encoder's classification head (global pool + softmax).
+ * on class-index labels with a mask for ignore pixels) and the encoder's classification head (global
+ * pool + softmax).
  */
 public record Head(Kind kind, int outputs) {
     public enum Kind { DENOISE, SEGMENT, CLASSIFY }

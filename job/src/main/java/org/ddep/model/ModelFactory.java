@@ -1,6 +1,7 @@
 package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
+import org.ddep.model.layers.SparseCnnLossLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -76,8 +77,7 @@ public final class ModelFactory {
             }
             case SEGMENT -> {
                 g.addLayer(Parts.HEAD + "conv", pixelConv(head.outputs(), kernel), input);
-                g.addLayer(Parts.HEAD + "out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                        .activation(Activation.SOFTMAX).build(), Parts.HEAD + "conv");
+                g.addLayer(Parts.HEAD + "out", SparseCnnLossLayer.softmax(), Parts.HEAD + "conv");
             }
             case CLASSIFY -> {
                 g.addLayer(Parts.HEAD + "pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), input);

@@ -126,7 +126,7 @@ public final class StepBenchmark {
         RoundChunk.release(fitted);
     }
 
-    /** One minibatch as the stage's example code makes it: denoising pairs, or images with one-hot labels and a mask. */
+    /** One minibatch as the stage's example code makes it: denoising pairs, or images with class-index labels and a mask. */
     static MultiDataSet minibatch(Spec s, boolean denoise, DenoisingObjective noise, SplittableRandom rnd) {
         int n = s.imageSize();
         List<MultiDataSet> rows = new ArrayList<>(s.batch());
