@@ -79,9 +79,13 @@ public final class PrepJob {
         int slices = Math.max(1, Math.min(listing.items().size(),
                 Math.max(jsc.defaultParallelism() * 4, listing.items().size() / 256)));
         jsc.setJobGroup("prep", "prep " + layout.name() + " " + spec.input(), false);
+        // The read outcomes (encoded images and masks) are reused by the passes below, so they are kept,
+        // but on the executors' local disks only: as MEMORY_AND_DISK_SER they filled the heap with
+        // cached blocks and a 50,000-image prep ran out of a 3 GB heap. Kept bytes are the encoded
+        // dataset, spread over the executors (docs/scaling.md).
         JavaRDD<InputReader.Outcome> outcomes = jsc.parallelize(listing.items(), slices)
                 .mapPartitions(reader::readAll)
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(StorageLevel.DISK_ONLY());
         try {
             List<Skip> skips = new ArrayList<>(listing.skips());
             skips.addAll(outcomes.filter(o -> o.skip != null).map(o -> o.skip).collect());
