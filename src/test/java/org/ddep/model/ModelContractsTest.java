@@ -70,6 +70,48 @@ class ModelContractsTest {
         assertTrue(relus > 0, arch + " has no ReLU");
     }
 
+    /**
+     * Rectifying in place changes nothing the network computes: score and every gradient equal those of
+     * the same network with DL4J's copying ActivationLayer in each ReLU's place, in a training step.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-batch"})
+    void inPlaceReluComputesWhatTheCopyingActivationLayerComputes(String arch) {
+        ModelSpec spec = spec(arch);
+        ComputationGraph net = ModelFactory.create(spec, Head.segment(3), new CosineDecay(1e-3, 1), 0);
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
+            if (v.getValue() instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof InPlaceRelu) {
+                org.deeplearning4j.nn.conf.layers.ActivationLayer copy = new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                        .activation(org.nd4j.linalg.activations.Activation.RELU).build();
+                copy.setLayerName(v.getKey());
+                lv.getLayerConf().setLayer(copy);
+            }
+        }
+        ComputationGraph reference = new ComputationGraph(conf);
+        reference.init(net.params().dup(), true);
+        int side = spec.inputDivisor() * 2;
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, side, side).subi(0.5);
+        INDArray labels = Nd4j.createUninitialized(DataType.FLOAT, 2, 1, side, side).assign(1);
+        org.nd4j.linalg.dataset.MultiDataSet batch = new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{labels});
+        net.setInputs(x);
+        net.setLabels(labels);
+        net.computeGradientAndScore();
+        reference.setInputs(x);
+        reference.setLabels(labels);
+        reference.computeGradientAndScore();
+        assertEquals(reference.score(), net.score(), 1e-6 * Math.abs(reference.score()));
+        INDArray a = reference.gradient().gradient();
+        INDArray b = net.gradient().gradient();
+        double scale = a.amaxNumber().doubleValue();
+        assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-5 * scale, arch + ": gradients differ");
+        // and one fitted step later the parameters agree
+        net.fit(batch);
+        reference.fit(batch);
+        assertTrue(net.params().sub(reference.params()).amaxNumber().doubleValue() <= 1e-5 * net.params().amaxNumber().doubleValue());
+    }
+
     /** A model written with a ReLU set on a BatchNormalization (which DL4J ignores) is refused on load, by file and layer. */
     @org.junit.jupiter.api.Test
     void aModelWithAnActivationOnBatchNormIsRefusedOnLoad() {
