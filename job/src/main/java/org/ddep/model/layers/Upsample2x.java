@@ -20,8 +20,8 @@ import java.util.Collection;
  * own Upsampling2D only repeats pixels. The cascaded decoder's upsampling step.
  * <p>
  * A plain DL4J layer ({@link BilinearUpsampling}) with its own backward pass: forward and backward
- * write into DL4J's workspaces through strided views, with one input-sized working array per
- * axis and nothing kept between the passes but the input DL4J already holds.
+ * write into DL4J's workspaces through strided views, with one input-sized working array
+ * each and nothing kept between the passes but the input DL4J already holds.
  */
 public final class Upsample2x extends NoParamLayer {
 
