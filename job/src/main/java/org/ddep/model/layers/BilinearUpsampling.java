@@ -38,18 +38,7 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
         }
         long[] s = input.shape();
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), new long[]{s[0], s[1], 2 * s[2], 2 * s[3]}, 'c');
-        INDArray rows = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, input.dataType(), s, 'c');
-        for (int r = 0; r < 2; r++) {
-            // 4 x (3/4 of row i + 1/4 of its neighbour), then 4 x the same along columns
-            rows.assign(input).muli(3);
-            addNeighbour(rows, input, ROWS, r == 0 ? -1 : 1);
-            for (int c = 0; c < 2; c++) {
-                INDArray q = parity(out, r, c);
-                q.assign(rows).muli(3);
-                addNeighbour(q, rows, COLS, c == 0 ? -1 : 1);
-                q.muli(SIXTEENTH);
-            }
-        }
+        up(input, out, 0, mgr.createUninitialized(ArrayType.FF_WORKING_MEM, input.dataType(), s, 'c'));
         return out;
     }
 
@@ -57,11 +46,42 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         INDArray grad = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), input.shape(), 'c');
-        INDArray cols = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, epsilon.dataType(), input.shape(), 'c');
+        upTransposed(epsilon, 0, grad, mgr.createUninitialized(ArrayType.BP_WORKING_MEM, epsilon.dataType(), input.shape(), 'c'));
+        return new Pair<>(new DefaultGradient(), grad);
+    }
+
+    /**
+     * Writes {@code x} upsampled into channels [{@code at}, {@code at} + channels of x) of c-ordered
+     * {@code out}; {@code rows} is working memory of x's shape.
+     */
+    static void up(INDArray x, INDArray out, long at, INDArray rows) {
+        INDArray split = split(out);
+        long channels = x.size(1);
+        for (int r = 0; r < 2; r++) {
+            // 4 x (3/4 of row i + 1/4 of its neighbour), then 4 x the same along columns
+            rows.assign(x).muli(3);
+            addNeighbour(rows, x, ROWS, r == 0 ? -1 : 1);
+            for (int c = 0; c < 2; c++) {
+                INDArray q = parity(split, r, c, at, channels);
+                q.assign(rows).muli(3);
+                addNeighbour(q, rows, COLS, c == 0 ? -1 : 1);
+                q.muli(SIXTEENTH);
+            }
+        }
+    }
+
+    /**
+     * The transpose of {@link #up}: the gradient {@code epsilon} of channels [{@code at}, {@code at} +
+     * channels of grad) folded back onto the input, into {@code grad}; {@code cols} is working memory
+     * of grad's shape.
+     */
+    static void upTransposed(INDArray epsilon, long at, INDArray grad, INDArray cols) {
+        INDArray split = split(epsilon);
+        long channels = grad.size(1);
         for (int r = 0; r < 2; r++) {
             // the column maps transposed, summed over both column parities of row parity r
-            INDArray even = parity(epsilon, r, 0);
-            INDArray odd = parity(epsilon, r, 1);
+            INDArray even = parity(split, r, 0, at, channels);
+            INDArray odd = parity(split, r, 1, at, channels);
             cols.assign(even).addi(odd).muli(3);
             addNeighbourTransposed(cols, even, COLS, -1);
             addNeighbourTransposed(cols, odd, COLS, 1);
@@ -75,7 +95,6 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
             }
         }
         grad.muli(SIXTEENTH);
-        return new Pair<>(new DefaultGradient(), grad);
     }
 
     /** {@code dst[k] += src[k + dir]} along {@code axis}, the neighbour clamped: the edge sample adds itself. */
@@ -104,15 +123,18 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
     }
 
     /**
-     * The view of the samples of c-ordered NCHW {@code a} at row parity {@code r} and column parity
-     * {@code c}: rows and columns split into [n, 2] by a reshape (a view; an array that is not
-     * c-contiguous, which DL4J may hand in as epsilon, is copied), then one of each pair.
+     * NCHW {@code a} with rows and columns split into [n, 2] by a reshape: a view of a c-ordered array
+     * (one that is not c-contiguous, which DL4J may hand in as epsilon, is copied once).
      */
-    private static INDArray parity(INDArray a, int r, int c) {
+    private static INDArray split(INDArray a) {
         long[] s = a.shape();
-        return a.reshape('c', s[0], s[1], s[2] / 2, 2, s[3] / 2, 2)
-                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(r),
-                        NDArrayIndex.all(), NDArrayIndex.point(c));
+        return a.reshape('c', s[0], s[1], s[2] / 2, 2, s[3] / 2, 2);
+    }
+
+    /** The view of channels [at, at + channels) of {@link #split} {@code a} at row parity r and column parity c. */
+    private static INDArray parity(INDArray split, int r, int c, long at, long channels) {
+        return split.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + channels), NDArrayIndex.all(),
+                NDArrayIndex.point(r), NDArrayIndex.all(), NDArrayIndex.point(c));
     }
 
     private static INDArrayIndex[] along(int axis, INDArrayIndex index) {
