@@ -65,8 +65,8 @@ public final class Upsample2x extends NoParamLayer {
         InputType out = getOutputType(-1, inputType);
         return new LayerMemoryReport.Builder(layerName, Upsample2x.class, inputType, out)
                 .standardMemory(0, 0)
-                .workingMemory(0, inputType.arrayElementsPerExample(), MemoryReport.CACHE_MODE_ALL_ZEROS,
-                        MemoryReport.CACHE_MODE_ALL_ZEROS)
+                // one input-sized array, in both passes
+                .workingMemory(0, inputType.arrayElementsPerExample(), 0, inputType.arrayElementsPerExample())
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }

@@ -74,8 +74,8 @@ public final class UpsampleConcat extends GraphVertex {
     public MemoryReport getMemoryReport(InputType... in) {
         return new LayerMemoryReport.Builder(null, UpsampleConcat.class, in[0], getOutputType(-1, in))
                 .standardMemory(0, 0)
-                .workingMemory(0, in[0].arrayElementsPerExample(), MemoryReport.CACHE_MODE_ALL_ZEROS,
-                        MemoryReport.CACHE_MODE_ALL_ZEROS)
+                // one input-sized array, in both passes
+                .workingMemory(0, in[0].arrayElementsPerExample(), 0, in[0].arrayElementsPerExample())
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }
