@@ -4,6 +4,7 @@ import org.ddep.config.ModelSpec;
 import org.ddep.config.TransUnetSpec;
 import org.ddep.testing.ViTCheckpoints;
 import org.ddep.train.CosineDecay;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -84,5 +85,33 @@ class EncoderSplitTest {
             assertEquals(want, e.getValue(), e.getKey());
         }
         assertEquals(1, joined.getIterationCount());
+    }
+
+    /** So a concatenation's gradients are freed once its other input has consumed them, not at the step's end. */
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-batch"})
+    void theDecoderOrdersEachFeatureJustBeforeItsFirstReader(String arch) {
+        ComputationGraph whole = ModelFactory.create(spec(arch), Head.denoise(), new CosineDecay(1e-3, 10), 7);
+        EncoderSplit split = new EncoderSplit(whole.getConfiguration());
+        ComputationGraph decoder = split.decoder(whole);
+        var conf = decoder.getConfiguration();
+        List<String> order = conf.getTopologicalOrderStr();
+        List<String> inputs = conf.getNetworkInputs();
+        for (String feature : inputs) {
+            int at = order.indexOf(feature);
+            int reader = at + 1;
+            while (inputs.contains(order.get(reader))) {
+                reader++;
+            }
+            String first = order.get(reader);
+            assertTrue(conf.getVertexInputs().get(first).contains(feature),
+                    feature + " is followed by " + first + ", which does not read it: " + order);
+            for (int i = 0; i < at; i++) {
+                assertTrue(!conf.getVertexInputs().getOrDefault(order.get(i), List.of()).contains(feature),
+                        order.get(i) + " reads " + feature + " before it: " + order);
+            }
+        }
+        assertEquals(decoder.getConfiguration().getTopologicalOrderStr(),
+                ComputationGraphConfiguration.fromJson(conf.toJson()).getTopologicalOrderStr());
     }
 }

@@ -74,6 +74,7 @@ public final class EncoderSplit {
         c.getVertexInputs().keySet().removeAll(encoder);
         c.setNetworkInputs(new ArrayList<>(features));
         resetOrder(c);
+        inputsLate(c);
         ComputationGraph net = new ComputationGraph(c);
         net.init();
         copyTrainable(wholeModel, net);
@@ -166,6 +167,39 @@ public final class EncoderSplit {
             names.add(indices.getIdxToName().get(i));
         }
         return names;
+    }
+
+    /**
+     * Orders each network input just before its first reader. DL4J frees the activation gradients a
+     * vertex sends to its inputs only after the backward pass has reached the earliest of those inputs,
+     * and lists network inputs first: a concatenation with a skip feature would keep its gradients, the
+     * size of its whole output, until the step ends. Only inputs move, so the layers' order (and with it
+     * the order of parameters and updater state) is unchanged.
+     */
+    private static void inputsLate(ComputationGraphConfiguration c) {
+        var indices = new ComputationGraph(c.clone()).calculateIndices();
+        Set<String> inputs = new HashSet<>(c.getNetworkInputs());
+        Set<String> placed = new HashSet<>();
+        List<String> order = new ArrayList<>();
+        for (int i : indices.getTopologicalSortOrder()) {
+            String v = indices.getIdxToName().get(i);
+            if (inputs.contains(v)) {
+                continue;
+            }
+            for (String in : c.getVertexInputs().getOrDefault(v, List.of())) {
+                if (inputs.contains(in) && placed.add(in)) {
+                    order.add(in);
+                }
+            }
+            order.add(v);
+        }
+        for (String in : c.getNetworkInputs()) {
+            if (placed.add(in)) {
+                order.add(in);  // read by no vertex
+            }
+        }
+        c.setTopologicalOrderStr(order);
+        c.setTopologicalOrder(order.stream().mapToInt(indices.getNameToIdx()::get).toArray());
     }
 
     private static void resetOrder(ComputationGraphConfiguration c) {

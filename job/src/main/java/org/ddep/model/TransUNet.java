@@ -10,10 +10,10 @@ import org.ddep.model.layers.PositionEmbedding;
 import org.ddep.model.layers.StdConvGroupNorm;
 import org.ddep.model.layers.TransformerBlock;
 import org.ddep.model.layers.Upsample2x;
+import org.ddep.model.layers.UpsampleConcat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -28,8 +28,9 @@ import org.nd4j.linalg.activations.Activation;
  *   768 with bias, learned position embeddings, 12 pre-norm transformer blocks and a final
  *   LayerNorm ({@code enc_norm}, the encoder's boundary).</li>
  *   <li>Decoder: conv3x3 768 -> 512 + BN + ReLU, then four cascaded blocks of bilinear 2x
- *   upsampling, concatenation with the ResNet features at 1/8, 1/4 and 1/2 (none for the last)
- *   and two conv3x3-BN-ReLU, at 256/128/64/16 channels times the decoder width.</li>
+ *   upsampling, concatenation with the ResNet features at 1/8, 1/4 and 1/2 (none for the last;
+ *   one {@link UpsampleConcat} vertex where there is a skip) and two conv3x3-BN-ReLU, at
+ *   256/128/64/16 channels times the decoder width.</li>
  * </ul>
  * The max pool pads "same" (56x56 at 224 input), so every skip lines up for any input side
  * divisible by 16. {@code model.transunet.convention} picks the encoder's definition
@@ -54,11 +55,13 @@ final class TransUNet {
         for (int i = 0; i < DECODER_CHANNELS.length; i++) {
             String p = Parts.DECODER + i;
             int c = DECODER_CHANNELS[i] * spec.decoderWidth();
-            g.addLayer(p + "_up", new Upsample2x(), x);
-            String in = p + "_up";
+            String in;
             if (skipFor[i] != null) {
-                g.addVertex(p + "_cat", new MergeVertex(), in, skipFor[i]);
                 in = p + "_cat";
+                g.addVertex(in, new UpsampleConcat(), x, skipFor[i]);
+            } else {
+                in = p + "_up";
+                g.addLayer(in, new Upsample2x(), x);
             }
             for (int k = 1; k <= 2; k++) {
                 g.addLayer(p + "_conv" + k, conv3x3(c), in);

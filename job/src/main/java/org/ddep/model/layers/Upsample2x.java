@@ -20,8 +20,8 @@ import java.util.Collection;
  * own Upsampling2D only repeats pixels. The cascaded decoder's upsampling step.
  * <p>
  * A plain DL4J layer ({@link BilinearUpsampling}) with its own backward pass: forward and backward
- * write into DL4J's workspaces through strided views, with one input-sized working array per
- * axis and nothing kept between the passes but the input DL4J already holds.
+ * write into DL4J's workspaces through strided views, with one input-sized working array
+ * each and nothing kept between the passes but the input DL4J already holds.
  */
 public final class Upsample2x extends NoParamLayer {
 
@@ -65,8 +65,8 @@ public final class Upsample2x extends NoParamLayer {
         InputType out = getOutputType(-1, inputType);
         return new LayerMemoryReport.Builder(layerName, Upsample2x.class, inputType, out)
                 .standardMemory(0, 0)
-                .workingMemory(0, inputType.arrayElementsPerExample() * 2, MemoryReport.CACHE_MODE_ALL_ZEROS,
-                        MemoryReport.CACHE_MODE_ALL_ZEROS)
+                // one input-sized array, in both passes
+                .workingMemory(0, inputType.arrayElementsPerExample(), 0, inputType.arrayElementsPerExample())
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }
