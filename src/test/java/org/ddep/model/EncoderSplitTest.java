@@ -1,8 +1,7 @@
 package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
-import org.ddep.config.TransUnetSpec;
-import org.ddep.testing.ViTCheckpoints;
+import org.ddep.testing.TinyModels;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -24,20 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with its encoder frozen: same features, same update, and the joined model is the whole model again.
  */
 class EncoderSplitTest {
-    private static ModelSpec spec(String arch) {
-        return switch (arch) {
-            case "unet" -> new ModelSpec("unet", 1, 4, 2);
-            case "transunet-group" -> ModelSpec.transunet(1, ViTCheckpoints.TINY);
-            case "transunet-batch" -> ModelSpec.transunet(1, new TransUnetSpec(List.of(1, 1, 1), 32, 32, 2, 2, 64, 2,
-                    TransUnetSpec.BATCH));
-            default -> throw new IllegalArgumentException(arch);
-        };
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-group", "transunet-batch"})
     void oneStepOnTheFeaturesIsOneStepOfTheFrozenWholeModel(String arch) {
-        ModelSpec spec = spec(arch);
+        ModelSpec spec = TinyModels.spec(arch);
         int side = spec.inputDivisor() * 2;
         ComputationGraph whole = ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 7);
         EncoderSplit split = new EncoderSplit(whole.getConfiguration());
@@ -91,7 +80,7 @@ class EncoderSplitTest {
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-batch"})
     void theDecoderOrdersEachFeatureJustBeforeItsFirstReader(String arch) {
-        ComputationGraph whole = ModelFactory.create(spec(arch), Head.denoise(), new CosineDecay(1e-3, 10), 7);
+        ComputationGraph whole = ModelFactory.create(TinyModels.spec(arch), Head.denoise(), new CosineDecay(1e-3, 10), 7);
         EncoderSplit split = new EncoderSplit(whole.getConfiguration());
         ComputationGraph decoder = split.decoder(whole);
         var conf = decoder.getConfiguration();

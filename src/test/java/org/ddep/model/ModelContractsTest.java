@@ -1,9 +1,8 @@
 package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
-import org.ddep.config.TransUnetSpec;
 import org.ddep.model.layers.InPlaceRelu;
-import org.ddep.testing.ViTCheckpoints;
+import org.ddep.testing.TinyModels;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -31,20 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * it lies changes nothing any other vertex reads.
  */
 class ModelContractsTest {
-    private static ModelSpec spec(String arch) {
-        return switch (arch) {
-            case "unet" -> new ModelSpec("unet", 1, 4, 2);
-            case "transunet-group" -> ModelSpec.transunet(1, ViTCheckpoints.TINY);
-            case "transunet-batch" -> ModelSpec.transunet(1, new TransUnetSpec(List.of(1, 1, 1), 32, 32, 2, 2, 64, 2,
-                    TransUnetSpec.BATCH));
-            default -> throw new IllegalArgumentException(arch);
-        };
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-group", "transunet-batch"})
     void batchNormCarriesNoActivationAndEveryInPlaceReluIsItsInputsOnlyReader(String arch) {
-        ComputationGraphConfiguration conf = ModelFactory.create(spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
+        ComputationGraphConfiguration conf = ModelFactory.create(TinyModels.spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
                 .getConfiguration();
         int relus = 0;
         for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
@@ -77,7 +66,7 @@ class ModelContractsTest {
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-batch"})
     void inPlaceReluComputesWhatTheCopyingActivationLayerComputes(String arch) {
-        ModelSpec spec = spec(arch);
+        ModelSpec spec = TinyModels.spec(arch);
         ComputationGraph net = ModelFactory.create(spec, Head.segment(3), new CosineDecay(1e-3, 1), 0);
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
         for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
@@ -126,7 +115,7 @@ class ModelContractsTest {
         assertTrue(e.getMessage().contains("file:/runs/x/pretrain-decoder/model.zip") && e.getMessage().contains("layer bn"),
                 e.getMessage());
         for (String arch : List.of("unet", "transunet-group", "transunet-batch")) {
-            ModelFiles.refuseLinearBatchNorm(ModelFactory.create(spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
+            ModelFiles.refuseLinearBatchNorm(ModelFactory.create(TinyModels.spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0)
                     .getConfiguration(), arch);
         }
     }
@@ -138,7 +127,7 @@ class ModelContractsTest {
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-group", "transunet-batch"})
     void reluVerticesRectifyInTrainingAndInference(String arch) {
-        ModelSpec spec = spec(arch);
+        ModelSpec spec = TinyModels.spec(arch);
         ComputationGraph net = ModelFactory.create(spec, Head.segment(3), new CosineDecay(1e-3, 1), 0);
         int side = spec.inputDivisor() * 2;
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, side, side).subi(0.5).muli(2);

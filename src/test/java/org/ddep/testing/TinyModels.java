@@ -1,5 +1,7 @@
 package org.ddep.testing;
 
+import org.ddep.config.ModelSpec;
+import org.ddep.config.TransUnetSpec;
 import org.ddep.model.layers.SparseCnnLossLayer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -12,9 +14,22 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.List;
+
 /** Small real DL4J segmentation graphs (per-pixel softmax over classes, the segmentation head's loss) whose symmetries tests rely on. */
 public final class TinyModels {
     private TinyModels() {
+    }
+
+    /** The smallest model of each architecture: "unet", "transunet-group" (the paper's ResNet), "transunet-batch" (the peer's). */
+    public static ModelSpec spec(String arch) {
+        return switch (arch) {
+            case "unet" -> new ModelSpec("unet", 1, 4, 2);
+            case "transunet-group" -> ModelSpec.transunet(1, ViTCheckpoints.TINY);
+            case "transunet-batch" -> ModelSpec.transunet(1, new TransUnetSpec(List.of(1, 1, 1), 32, 32, 2, 2, 64, 2,
+                    TransUnetSpec.BATCH));
+            default -> throw new IllegalArgumentException(arch);
+        };
     }
 
     /** A 1x1 convolution: each pixel's classes depend on that pixel alone (flip and window invariant). */

@@ -38,13 +38,8 @@ public final class InPlaceRelu extends NoParamLayer {
                                                         Collection<TrainingListener> listeners, int layerIndex,
                                                         INDArray paramsView, boolean initializeParams,
                                                         DataType networkDataType) {
-        InPlaceReluLayer layer = new InPlaceReluLayer(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
+        return Runtimes.wire(new InPlaceReluLayer(conf, networkDataType), conf, listeners, layerIndex, paramsView,
+                initializeParams, initializer());
     }
 
     @Override

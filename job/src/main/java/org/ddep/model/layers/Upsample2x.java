@@ -33,13 +33,8 @@ public final class Upsample2x extends NoParamLayer {
                                                         Collection<TrainingListener> listeners, int layerIndex,
                                                         INDArray paramsView, boolean initializeParams,
                                                         DataType networkDataType) {
-        BilinearUpsampling layer = new BilinearUpsampling(conf, networkDataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
+        return Runtimes.wire(new BilinearUpsampling(conf, networkDataType), conf, listeners, layerIndex, paramsView,
+                initializeParams, initializer());
     }
 
     @Override
