@@ -3,7 +3,6 @@ package org.ddep.model.layers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -20,7 +19,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * into the parity, all in sixteenths (9/16, 3/16, 3/16, 1/16). The backward pass applies the
  * transposed maps in the opposite order, with one input-sized working array as well.
  */
-final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
+final class BilinearUpsampling extends ParameterFreeLayer<Upsample2x> {
     private static final int ROWS = 2;
     private static final int COLS = 3;
     private static final double SIXTEENTH = 1.0 / 16;
@@ -141,15 +140,6 @@ final class BilinearUpsampling extends AbstractLayer<Upsample2x> {
         INDArrayIndex[] idx = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()};
         idx[axis] = index;
         return idx;
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public void clearNoiseWeightParams() {
     }
 
     @Override

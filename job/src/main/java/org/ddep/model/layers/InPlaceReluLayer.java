@@ -3,7 +3,6 @@ package org.ddep.model.layers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -14,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The runtime of {@link InPlaceRelu}. */
-final class InPlaceReluLayer extends AbstractLayer<InPlaceRelu> {
+final class InPlaceReluLayer extends ParameterFreeLayer<InPlaceRelu> {
 
     InPlaceReluLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -43,15 +42,6 @@ final class InPlaceReluLayer extends AbstractLayer<InPlaceRelu> {
         INDArray grad = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), epsilon.shape(), 'c');
         Nd4j.exec(new RectifiedLinearDerivative(input, epsilon, grad));
         return new Pair<>(new DefaultGradient(), grad);
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
-    public void clearNoiseWeightParams() {
     }
 
     @Override
