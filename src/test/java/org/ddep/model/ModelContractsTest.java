@@ -2,6 +2,7 @@ package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
 import org.ddep.model.layers.InPlaceRelu;
+import org.ddep.model.layers.LeanConvolution;
 import org.ddep.testing.TinyModels;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -14,6 +15,8 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.profiler.OpProfiler;
+import org.nd4j.linalg.profiler.ProfilerConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +69,7 @@ class ModelContractsTest {
     @ParameterizedTest
     @ValueSource(strings = {"unet", "transunet-batch"})
     void inPlaceReluComputesWhatTheCopyingActivationLayerComputes(String arch) {
-        ModelSpec spec = TinyModels.spec(arch);
-        ComputationGraph net = ModelFactory.create(spec, Head.segment(3), new CosineDecay(1e-3, 1), 0);
+        ComputationGraph net = ModelFactory.create(TinyModels.spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0);
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
         for (Map.Entry<String, org.deeplearning4j.nn.conf.graph.GraphVertex> v : conf.getVertices().entrySet()) {
             if (v.getValue() instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof InPlaceRelu) {
@@ -77,6 +79,59 @@ class ModelContractsTest {
                 lv.getLayerConf().setLayer(copy);
             }
         }
+        assertSameTrainingStep(arch, net, conf);
+    }
+
+    /**
+     * Skipping DL4J's forward recompute in the convolutions' backward pass changes nothing the network
+     * computes: score, every gradient and the next step equal those of the same network with DL4J's own
+     * ConvolutionLayer; and a training step runs each convolution's forward pass once, not twice.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-batch"})
+    void leanConvolutionComputesWhatDl4jsConvolutionComputesWithoutTheForwardRecompute(String arch) {
+        ComputationGraph net = ModelFactory.create(TinyModels.spec(arch), Head.segment(3), new CosineDecay(1e-3, 1), 0);
+        String json = net.getConfiguration().toJson();
+        String lean = "\"" + LeanConvolution.class.getName() + "\"";
+        int convolutions = json.split(java.util.regex.Pattern.quote(lean), -1).length - 1;
+        assertTrue(convolutions > 3, arch + " builds its convolutions with LeanConvolution");
+        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(
+                json.replace(lean, "\"" + org.deeplearning4j.nn.conf.layers.ConvolutionLayer.class.getName() + "\""));
+        assertSameTrainingStep(arch, net, conf);
+
+        ComputationGraph reference = new ComputationGraph(conf);
+        reference.init(net.params().dup(), false);
+        long leanForward = forwardConvolutions(net, arch);
+        long dl4jForward = forwardConvolutions(reference, arch);
+        assertTrue(leanForward < dl4jForward, "forward convolutions in one step: " + leanForward + " vs DL4J's " + dl4jForward);
+        assertEquals(dl4jForward - leanForward, convolutions,
+                "each LeanConvolution saves exactly its recompute: " + leanForward + " vs DL4J's " + dl4jForward);
+    }
+
+    /** The native forward-convolution ops ({@code conv2d}, or DL4J's {@code im2col}) one training step runs. */
+    private static long forwardConvolutions(ComputationGraph net, String arch) {
+        int side = TinyModels.spec(arch).inputDivisor() * 2;
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, side, side);
+        net.setInputs(x);
+        net.setLabels(Nd4j.zeros(DataType.FLOAT, 2, 1, side, side));
+        net.computeGradientAndScore(); // warm-up: helpers and workspaces settle
+        OpProfiler profiler = OpProfiler.getInstance();
+        ProfilerConfig before = profiler.getConfig();
+        profiler.reset();
+        Nd4j.getExecutioner().setProfilingConfig(ProfilerConfig.builder().checkElapsedTime(true).checkWorkspaces(false).build());
+        try {
+            net.computeGradientAndScore();
+        } finally {
+            Nd4j.getExecutioner().setProfilingConfig(before);
+        }
+        long n = profiler.getOpCounter().getCount("conv2d") + profiler.getOpCounter().getCount("im2col");
+        profiler.reset();
+        return n;
+    }
+
+    /** A training step of {@code net} equals one of {@code conf} with the same parameters: score, gradients, next step. */
+    private static void assertSameTrainingStep(String arch, ComputationGraph net, ComputationGraphConfiguration conf) {
+        ModelSpec spec = TinyModels.spec(arch);
         ComputationGraph reference = new ComputationGraph(conf);
         reference.init(net.params().dup(), true);
         int side = spec.inputDivisor() * 2;

@@ -1,6 +1,7 @@
 package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
+import org.ddep.model.layers.LeanConvolution;
 import org.ddep.model.layers.SparseCnnLossLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -89,7 +90,7 @@ public final class ModelFactory {
     }
 
     private static ConvolutionLayer pixelConv(int out, int kernel) {
-        return new ConvolutionLayer.Builder(kernel, kernel).nOut(out).convolutionMode(ConvolutionMode.Same)
+        return new LeanConvolution.Builder(kernel, kernel).nOut(out).convolutionMode(ConvolutionMode.Same)
                 .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build();
     }
 }

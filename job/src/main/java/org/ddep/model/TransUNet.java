@@ -6,6 +6,7 @@ import org.ddep.model.layers.Bottleneck;
 import org.ddep.model.layers.ChannelLayerNorm;
 import org.ddep.model.layers.EncoderConvention;
 import org.ddep.model.layers.InPlaceRelu;
+import org.ddep.model.layers.LeanConvolution;
 import org.ddep.model.layers.PositionEmbedding;
 import org.ddep.model.layers.StdConvGroupNorm;
 import org.ddep.model.layers.TransformerBlock;
@@ -87,7 +88,7 @@ final class TransUNet {
             g.addLayer(root, new StdConvGroupNorm(3, width, 7, 2, TransUnetSpec.GROUPS, 1e-6, true, convention),
                     Parts.INPUT);
         } else {
-            g.addLayer(root + "_conv", new ConvolutionLayer.Builder(7, 7).stride(2, 2).nOut(width).hasBias(false)
+            g.addLayer(root + "_conv", new LeanConvolution.Builder(7, 7).stride(2, 2).nOut(width).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), Parts.INPUT);
             root = Parts.batchNormRelu(g, root, root + "_conv");
         }
@@ -113,7 +114,7 @@ final class TransUNet {
             stageOut[s] = x;
         }
         String embed = Parts.ENCODER + "embed";
-        g.addLayer(embed, new ConvolutionLayer.Builder(1, 1).nOut(t.hidden()).hasBias(true)
+        g.addLayer(embed, new LeanConvolution.Builder(1, 1).nOut(t.hidden()).hasBias(true)
                 .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), stageOut[2]);
         g.addLayer(Parts.ENCODER + "pos", new PositionEmbedding(t.hidden(), t.positionGrid(), t.positionGrid()), embed);
         x = Parts.ENCODER + "pos";
@@ -134,7 +135,7 @@ final class TransUNet {
         String y = x;
         int[][] convs = {{1, mid, 1}, {3, mid, stride}, {1, out, 1}};
         for (int i = 0; i < 3; i++) {
-            g.addLayer(name + "_conv" + (i + 1), new ConvolutionLayer.Builder(convs[i][0], convs[i][0])
+            g.addLayer(name + "_conv" + (i + 1), new LeanConvolution.Builder(convs[i][0], convs[i][0])
                     .stride(convs[i][2], convs[i][2]).nOut(convs[i][1]).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), y);
             y = name + "_bn" + (i + 1);
@@ -146,7 +147,7 @@ final class TransUNet {
         }
         String shortcut = x;
         if (stride != 1 || in != out) {
-            g.addLayer(name + "_proj", new ConvolutionLayer.Builder(1, 1).stride(stride, stride).nOut(out).hasBias(false)
+            g.addLayer(name + "_proj", new LeanConvolution.Builder(1, 1).stride(stride, stride).nOut(out).hasBias(false)
                     .convolutionMode(ConvolutionMode.Same).activation(Activation.IDENTITY).build(), x);
             g.addLayer(name + "_projbn", new BatchNormalization.Builder().activation(Activation.IDENTITY).build(), name + "_proj");
             shortcut = name + "_projbn";
@@ -164,7 +165,7 @@ final class TransUNet {
     }
 
     private static ConvolutionLayer conv3x3(int out) {
-        return new ConvolutionLayer.Builder(3, 3).nOut(out).convolutionMode(ConvolutionMode.Same).hasBias(false)
+        return new LeanConvolution.Builder(3, 3).nOut(out).convolutionMode(ConvolutionMode.Same).hasBias(false)
                 .activation(Activation.IDENTITY).build();
     }
 }

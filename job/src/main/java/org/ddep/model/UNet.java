@@ -1,10 +1,10 @@
 package org.ddep.model;
 
 import org.ddep.config.ModelSpec;
+import org.ddep.model.layers.LeanConvolution;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.nd4j.linalg.activations.Activation;
@@ -62,7 +62,7 @@ final class UNet {
                                      String input) {
         String x = input;
         for (int k = 1; k <= 2; k++) {
-            g.addLayer(prefix + "_conv" + k, new ConvolutionLayer.Builder(3, 3).nOut(channels)
+            g.addLayer(prefix + "_conv" + k, new LeanConvolution.Builder(3, 3).nOut(channels)
                     .convolutionMode(ConvolutionMode.Same).hasBias(false).activation(Activation.IDENTITY).build(), x);
             x = Parts.batchNormRelu(g, prefix + "_bn" + k, prefix + "_conv" + k);
         }

@@ -120,4 +120,15 @@ class CustomLayerGradientTest {
     void bilinearUpsampling() {
         check(new Upsample2x(), 3, 3, 2, 3, 6, 4);
     }
+
+    /** Its backward pass is libnd4j's conv2d_bp alone: strided SAME without bias, and truncated with bias. */
+    @Test
+    void leanConvolution() {
+        check(new LeanConvolution.Builder(3, 3).stride(2, 2).nOut(4).hasBias(false)
+                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).activation(Activation.IDENTITY).build(),
+                3, 5, 4, 4, 3, 2);
+        check(new LeanConvolution.Builder(3, 3).nOut(2).hasBias(true).padding(1, 1)
+                .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate).activation(Activation.IDENTITY).build(),
+                3, 4, 3, 2, 4, 3);
+    }
 }
