@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                 + "mIoU against the noise level of decoder pretraining; report/noise_level.{png,csv}. --mode averaging: "
                 + "both variants with other train.workers and train.averaging-frequency; report/averaging.{png,csv}. "
                 + "Every point over "
-                + "--seeds seeds: mean, sd, 95% CI and the paired difference DDeP - baseline.")
+                + "--seeds seeds: mean, sd, 95%% CI and the paired difference DDeP - baseline.")
 final class SweepCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;
