@@ -3,7 +3,8 @@
 # PIL + torch peer (bench/input_peer.py) on the same generated files, alternating in each repetition
 # so the figures are side by side, on 1 and 2 threads/processes, for
 #   (a) denoising at 224 from 341x256 JPEGs, (b) fine-tuning at 512 from 683x512 JPEG + PNG mask
-#   pairs, (c) fine-tuning at 1024 from 2048x1024 PNG pairs.
+#   pairs, (c) fine-tuning at 1024 from 2048x1024 PNG pairs; (b) and (c) again from the same pairs
+#   stored as `pixels = raw` prep stores them (b-raw, c-raw; the peer's figure is its (b), (c)).
 # Prints one JSON line per case and thread count (medians over the repetitions, with min and max)
 # and the per-stage costs on one thread.
 # Usage: bench/input-benchmark.sh [REPS=3] [PASSES=2] [WORKDIR=target/bench-input]
@@ -36,14 +37,14 @@ def stages(bench, case):
     keys = ("decode_ms", "crop_flip_ms", "noise_ms", "conversion_ms", "minibatch_ms")
     return {k: round(st.median(r[k] for r in rs), 2) for k in keys} if rs else {}
 print("summary (examples/s per core: median [min, max] over %d repetition(s)):" % max(r.get("rep", 1) for r in rows))
-for case in "abc":
+for case in ("a", "b", "b-raw", "c", "c-raw"):
     for threads in (1, 2):
-        d, p = vals("ddep", case, threads), vals("peer", case, threads)
+        d, p = vals("ddep", case, threads), vals("peer", case[0], threads)  # x-raw: the same pairs, prepped raw
         if not d or not p:
             continue
         print(json.dumps(dict(case=case, threads=threads, ddep_per_core=st.median(d), peer_per_core=st.median(p),
                               ratio=round(st.median(d) / st.median(p), 2), ddep_range=[min(d), max(d)],
                               peer_range=[min(p), max(p)], reps=len(d))))
     print(json.dumps(dict(case=case, stages="one thread, ms per example", ddep=stages("ddep-stages", case),
-                          peer=stages("peer-stages", case))))
+                          peer=stages("peer-stages", case[0]))))
 PY

@@ -7,6 +7,7 @@ import org.ddep.data.Examples;
 import org.ddep.data.ImageTensors;
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.prep.ImageCodec;
+import org.ddep.prep.RawPixels;
 import org.ddep.prep.ShardRecord;
 import org.ddep.testing.ClassFolderFixtures;
 
@@ -31,7 +32,9 @@ import java.util.stream.Stream;
  * (a) denoising at 224 from 341x256 JPEGs (ImageNet prepped to short side 256);
  * (b) fine-tuning at 512 crops from 683x512 JPEG + PNG mask pairs (ADE20K-sized, 150 classes);
  * (c) fine-tuning at 1024 crops from 2048x1024 PNG pairs (Cityscapes-sized, 19 classes).
- * Prints one JSON line per case and thread count, then the per-stage costs on one thread.
+ * (b) and (c) run again from the same pairs stored as prep's {@code pixels = raw} stores them
+ * ("b-raw", "c-raw"). Prints one JSON line per case and thread count (with the row's bytes), then
+ * the per-stage costs on one thread.
  * The images are written once to DIR/CASE/ for bench/input_peer.py to read the same files.
  * <p>Usage: InputBenchmark DIR [PASSES=2]
  */
@@ -51,14 +54,34 @@ public final class InputBenchmark {
             List<ShardRecord> rows = rows(dir.resolve(c.name()), c);
             EpochData.ExampleFn fn = c.classes() == 0 ? EpochData.denoising(c.crop(), true, NoiseSpec.paperDefault())
                     : EpochData.segmentation(c.crop(), true, c.classes());
-            run(fn, rows, 1, 1);  // warm-up: JIT, native libraries
-            for (int threads = 1; threads <= 2; threads++) {
-                double perCore = run(fn, rows, threads, passes) / threads;
-                System.out.printf(Locale.ROOT, "{\"bench\":\"ddep\",\"case\":\"%s\",\"threads\":%d,\"per_core\":%.1f}%n",
-                        c.name(), threads, perCore);
+            measure(c.name(), c, fn, rows, passes);
+            if (c.classes() > 0) {
+                // The same pairs as prep stores them with pixels = raw: decoded once, no decoding per example.
+                measure(c.name() + "-raw", c, fn, raw(rows), passes);
             }
-            System.out.println(stages(c, rows));
         }
+    }
+
+    private static void measure(String name, Case c, EpochData.ExampleFn fn, List<ShardRecord> rows, int passes)
+            throws Exception {
+        run(fn, rows, 1, 1);  // warm-up: JIT, native libraries
+        long bytes = rows.stream().mapToLong(r -> r.image().length + (r.mask() == null ? 0 : r.mask().length)).sum();
+        for (int threads = 1; threads <= 2; threads++) {
+            double perCore = run(fn, rows, threads, passes) / threads;
+            System.out.printf(Locale.ROOT, "{\"bench\":\"ddep\",\"case\":\"%s\",\"threads\":%d,\"per_core\":%.1f,"
+                    + "\"row_bytes\":%d}%n", name, threads, perCore, bytes / rows.size());
+        }
+        System.out.println(stages(c, rows).replace("\"case\":\"" + c.name() + "\"", "\"case\":\"" + name + "\""));
+    }
+
+    /** The rows with image and mask stored as {@link RawPixels}, as {@code pixels = raw} prep writes them. */
+    private static List<ShardRecord> raw(List<ShardRecord> rows) throws IOException {
+        List<ShardRecord> out = new ArrayList<>();
+        for (ShardRecord r : rows) {
+            out.add(new ShardRecord(r.id(), RawPixels.of(ImageCodec.decodeRgb(r.image())), r.height(), r.width(),
+                    RawPixels.of(ImageCodec.decodeMask(r.mask())), r.label(), r.labelKey(), r.source()));
+        }
+        return out;
     }
 
     /** Examples per second over {@code passes} passes of every row on each of {@code threads} threads. */

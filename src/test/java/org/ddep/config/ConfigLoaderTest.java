@@ -116,10 +116,19 @@ class ConfigLoaderTest {
             "sweep.fraction=0.1                     | ddep.sweep.fraction",
             "train.chunk-rounds=0                   | ddep.train.chunk-rounds = 0",
             "train.checkpoint-rounds=-1             | ddep.train.checkpoint-rounds = -1",
-            "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds"})
+            "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds",
+            "prep.sources=[{name=a, layout=folder-pairs, input=x, pixels=jpegxl}] | ddep.prep.sources[0].pixels"})
     void badEvaluationSweepAndTrainingKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));
         assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void prepSourcesStoreEncodedPixelsUnlessToldRaw() {
+        DdepConfig c = ConfigLoader.load(null, List.of("prep.sources=[{name=a, layout=folder-pairs, input=x}, "
+                + "{name=b, layout=ade20k, input=y, pixels=raw}]"));
+        assertEquals(org.ddep.prep.PixelStorage.ENCODED, c.prep().sources().get(0).pixels());
+        assertEquals(org.ddep.prep.PixelStorage.RAW, c.prep().sources().get(1).pixels());
     }
 
     @Test

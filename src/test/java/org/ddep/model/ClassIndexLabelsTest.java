@@ -36,6 +36,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link ModelContractsTest}.)
  */
 class ClassIndexLabelsTest {
+    /** The example's labels are the mask's class ids pixel for pixel, 0 where the mask says ignore, with a 0 weight there. */
+    @Test
+    void segmentationExamplesCarryTheMasksClassIdsAndZeroWeightOnIgnore() {
+        int h = 5;
+        int w = 7;
+        int[] mask = new int[h * w];
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = i % 4 == 3 ? ShardSchema.IGNORE : (i * 7) % CLASSES;
+        }
+        MultiDataSet ds = Examples.segmentation(new Augment.Sample(new float[3 * h * w], h, w, mask), CLASSES);
+        INDArray labels = ds.getLabels(0);
+        INDArray weight = ds.getLabelsMaskArray(0);
+        assertEquals(DataType.UINT8, labels.dataType());
+        assertArrayEquals(new long[]{1, 1, h, w}, labels.shape());
+        for (int i = 0; i < mask.length; i++) {
+            boolean ignore = mask[i] == ShardSchema.IGNORE;
+            assertEquals(ignore ? 0 : mask[i], labels.getInt(0, 0, i / w, i % w), "pixel " + i);
+            assertEquals(ignore ? 0f : 1f, weight.getFloat(0, 0, i / w, i % w), "weight of pixel " + i);
+        }
+    }
+
     private static final int CLASSES = 5;
     private static final int SIDE = 8;
     private static final ModelSpec SPEC = new ModelSpec("unet", 1, 2, 1);

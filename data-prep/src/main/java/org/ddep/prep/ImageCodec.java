@@ -25,6 +25,8 @@ import java.util.Optional;
  * readable part and fill the rest without a word), anything OpenCV rejects, and PNGs whose values
  * OpenCV would change (palette masks, bit depths other than 8). So damaged files are reported as
  * before, and pixels are those javax.imageio gives, exactly for PNG, within IDCT rounding for JPEG.
+ * Shards prepped with {@code pixels = raw} hold {@link RawPixels}, which every decode here passes
+ * through unchanged.
  */
 public final class ImageCodec {
     static {
@@ -43,6 +45,9 @@ public final class ImageCodec {
      * picture) counts as damage: the picture would be partly grey.
      */
     public static Pixels decodeRgb(byte[] bytes) throws IOException {
+        if (RawPixels.is(bytes)) {
+            return RawPixels.pixels(bytes);
+        }
         Optional<NativeCodec.Decoded> d = ImageHeaders.nativeImage(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
         if (d.isEmpty()) {
             return Pixels.of(decodeWithImageIo(bytes));
@@ -69,6 +74,9 @@ public final class ImageCodec {
      * so training decodes them with {@link #decodeRgb}.
      */
     public static Pixels decodeChecked(byte[] bytes) throws IOException {
+        if (RawPixels.is(bytes)) {
+            return RawPixels.pixels(bytes);
+        }
         return Pixels.of(decodeWithImageIo(bytes));
     }
 
@@ -143,6 +151,9 @@ public final class ImageCodec {
 
     /** Pixel values of a single-channel (grey or palette) mask, row-major: train ids (palette indices, not colours). */
     public static Mask decodeMask(byte[] bytes) throws IOException {
+        if (RawPixels.is(bytes)) {
+            return RawPixels.mask(bytes);
+        }
         Optional<NativeCodec.Decoded> d = ImageHeaders.nativeMask(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
         if (d.isPresent() && d.get().channels() == 1) {
             NativeCodec.Decoded m = d.get();

@@ -22,12 +22,14 @@ final class InputReader implements Serializable {
     private final LabelMap map;
     private final String rootUri;
     private final Resize resize;
+    private final PixelStorage pixels;
 
-    InputReader(HadoopConf conf, LabelMap map, String rootUri, Resize resize) {
+    InputReader(HadoopConf conf, LabelMap map, String rootUri, Resize resize, PixelStorage pixels) {
         this.conf = conf;
         this.map = map;
         this.rootUri = rootUri.endsWith("/") ? rootUri : rootUri + "/";
         this.resize = resize;
+        this.pixels = pixels;
     }
 
     /** What became of one image: a record (with its statistics) or a skip. */
@@ -104,12 +106,17 @@ final class InputReader implements Serializable {
         boolean resized = size[0] != h || size[1] != w;
         if (resized) {
             decoded = Resize.image(decoded, size[0], size[1]);
-            image = ImageCodec.isJpeg(image) ? ImageCodec.encodeJpeg(decoded) : ImageCodec.encodePng(decoded);
+            if (pixels == PixelStorage.ENCODED) {
+                image = ImageCodec.isJpeg(image) ? ImageCodec.encodeJpeg(decoded) : ImageCodec.encodePng(decoded);
+            }
             mask = mask == null ? null : Resize.mask(mask, size[0], size[1]);
             h = size[0];
             w = size[1];
         }
-        byte[] maskPng = mask == null ? null : ImageCodec.encodeMask(mask);
+        if (pixels == PixelStorage.RAW) {
+            image = RawPixels.of(decoded);
+        }
+        byte[] maskPng = mask == null ? null : pixels == PixelStorage.RAW ? RawPixels.of(mask) : ImageCodec.encodeMask(mask);
         o.stats = new ImageStats();
         if (mask != null) {
             o.stats.addMask(mask.values(), o.outOfRange);

@@ -41,10 +41,16 @@ public final class PrepJob {
      * @param name    the shard dataset's name: {@code <output>/<name>/split=...}
      */
     public record Spec(String layout, String name, String input, String output, List<String> splits,
-                       long targetFileBytes, double maxSkipFraction, Resize resize) implements Serializable {
+                       long targetFileBytes, double maxSkipFraction, Resize resize, PixelStorage pixels)
+            implements Serializable {
         public Spec(String layout, String name, String input, String output, List<String> splits,
                     long targetFileBytes, double maxSkipFraction) {
             this(layout, name, input, output, splits, targetFileBytes, maxSkipFraction, Resize.NONE);
+        }
+
+        public Spec(String layout, String name, String input, String output, List<String> splits,
+                    long targetFileBytes, double maxSkipFraction, Resize resize) {
+            this(layout, name, input, output, splits, targetFileBytes, maxSkipFraction, resize, PixelStorage.ENCODED);
         }
 
         public Spec {
@@ -69,12 +75,12 @@ public final class PrepJob {
             throw new IOException("prep input " + spec.input() + " does not exist");
         }
         DatasetLayout.Listing listing = layout.list(fs, root, spec.splits());
-        LOG.info("prep {}: {} inputs found under {}, {} skipped while listing",
-                layout.name(), listing.items().size(), spec.input(), listing.skips().size());
+        LOG.info("prep {}: {} inputs found under {}, {} skipped while listing; pixels stored {}",
+                layout.name(), listing.items().size(), spec.input(), listing.skips().size(), spec.pixels().configName());
 
         LabelMap labelMap = layout.labelMap(listing);
         String rootUri = fs.makeQualified(root).toString();
-        InputReader reader = new InputReader(new HadoopConf(hadoop), labelMap, rootUri, spec.resize());
+        InputReader reader = new InputReader(new HadoopConf(hadoop), labelMap, rootUri, spec.resize(), spec.pixels());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int slices = Math.max(1, Math.min(listing.items().size(),
                 Math.max(jsc.defaultParallelism() * 4, listing.items().size() / 256)));

@@ -13,6 +13,7 @@ import org.ddep.model.ModelFactory;
 import org.ddep.model.ModelSummary;
 import org.ddep.prep.Layouts;
 import org.ddep.prep.Manifest;
+import org.ddep.prep.PixelStorage;
 import org.ddep.prep.PrepJob;
 import org.ddep.prep.Resize;
 import org.ddep.prep.ShardSchema;
@@ -222,6 +223,10 @@ public final class Main {
         @Option(names = "--short-side", defaultValue = "0", description = "Downscale so the shorter side is at most N (0 = off).")
         int shortSide;
 
+        @Option(names = "--pixels", defaultValue = "encoded", description = "encoded (JPEG/PNG as given) or raw "
+                + "(decoded once here: no decoding in training, more bytes per row).")
+        String pixels;
+
         @Override
         public Integer call() throws Exception {
             DdepConfig cfg = ConfigLoader.load(common.config, common.overrides);
@@ -238,7 +243,8 @@ public final class Main {
             try {
                 Layouts.byName(dataset);
                 spec = new PrepJob.Spec(dataset, name == null ? dataset : name, absolute(input), absolute(output),
-                        splits, cfg.prep().targetFileBytes(), cfg.prep().maxSkipFraction(), new Resize(maxSide, shortSide));
+                        splits, cfg.prep().targetFileBytes(), cfg.prep().maxSkipFraction(), new Resize(maxSide, shortSide),
+                        PixelStorage.of(pixels));
             } catch (IllegalArgumentException e) {
                 throw new ConfigError("prep: " + e.getMessage());
             }

@@ -3,6 +3,7 @@ package org.ddep.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import org.ddep.prep.Layouts;
+import org.ddep.prep.PixelStorage;
 import org.ddep.prep.Resize;
 
 import java.util.ArrayList;
@@ -11,11 +12,13 @@ import java.util.Set;
 
 /** {@code ddep.prep}: the datasets the prep stage shards, and its limits. */
 public record PrepSettings(List<Source> sources, long targetFileBytes, double maxSkipFraction) {
-    /** One dataset to shard: its shard name, source layout, input URI, splits and optional resize. */
-    public record Source(String name, String layout, String input, List<String> splits, Resize resize) {
+    /** One dataset to shard: its shard name, source layout, input URI, splits, optional resize and pixel storage. */
+    public record Source(String name, String layout, String input, List<String> splits, Resize resize,
+                         PixelStorage pixels) {
     }
 
-    private static final Set<String> SOURCE_KEYS = Set.of("name", "layout", "input", "splits", "max-side", "short-side");
+    private static final Set<String> SOURCE_KEYS = Set.of("name", "layout", "input", "splits", "max-side", "short-side",
+            "pixels");
 
     static PrepSettings from(Config root) {
         Section s = new Section(root, "ddep.prep");
@@ -51,8 +54,14 @@ public record PrepSettings(List<Source> sources, long targetFileBytes, double ma
                 throw ConfigError.of(at + (maxSide < 0 ? ".max-side" : ".short-side"), Math.min(maxSide, shortSide),
                         "a side in pixels, or 0 for no resize");
             }
+            PixelStorage pixels;
+            try {
+                pixels = c.hasPath("pixels") ? PixelStorage.of(c.getString("pixels")) : PixelStorage.ENCODED;
+            } catch (IllegalArgumentException | ConfigException.WrongType e) {
+                throw ConfigError.of(at + ".pixels", c.getValue("pixels").unwrapped(), "one of " + PixelStorage.names());
+            }
             sources.add(new Source(c.getString("name"), layout, c.getString("input"), List.copyOf(splits),
-                    new Resize(maxSide, shortSide)));
+                    new Resize(maxSide, shortSide), pixels));
         }
         long mb = s.intIn("target-file-mb", 1, 4096);
         return new PrepSettings(List.copyOf(sources), mb * 1024 * 1024, s.doubleIn("max-skip-fraction", 0, 1, true));

@@ -50,8 +50,9 @@ public final class Examples {
             index[i] = (byte) c;
             keep[i] = 1f;
         }
-        INDArray labels = Nd4j.create(DataType.UINT8, new long[]{1, 1, h, w}, 'c');
-        labels.data().setData(index);
+        INDArray labels = Nd4j.createUninitialized(DataType.UINT8, new long[]{1, 1, h, w}, 'c');
+        // One bulk copy into the native buffer: DataBuffer.setData(byte[]) puts element by element (4 ms at 512x512).
+        labels.data().asNio().put(index);
         // Rank-4 [mb, 1, h, w] mask: DL4J's CnnLossLayer takes it per pixel, and merging keeps rank-4 masks.
         INDArray mask = Nd4j.create(keep, new long[]{1, 1, h, w}, 'c');
         return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{image(s.chw(), h, w)}, new INDArray[]{labels},

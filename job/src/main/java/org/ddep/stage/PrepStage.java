@@ -21,7 +21,7 @@ public final class PrepStage implements Stage {
         PrepSettings p = ctx.config().prep();
         for (PrepSettings.Source s : p.sources()) {
             PrepJob.run(ctx.spark(), new PrepJob.Spec(s.layout(), s.name(), ctx.resolve(s.input()), ctx.shardsRoot(),
-                    s.splits(), p.targetFileBytes(), p.maxSkipFraction(), s.resize()));
+                    s.splits(), p.targetFileBytes(), p.maxSkipFraction(), s.resize(), s.pixels()));
         }
     }
 }
