@@ -4,6 +4,7 @@ import org.ddep.config.NoiseSpec;
 import org.ddep.data.Augment;
 import org.ddep.data.EpochData;
 import org.ddep.data.Examples;
+import org.ddep.data.HostExample;
 import org.ddep.data.ImageTensors;
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.prep.ImageCodec;
@@ -84,7 +85,17 @@ public final class InputBenchmark {
         return out;
     }
 
-    /** Examples per second over {@code passes} passes of every row on each of {@code threads} threads. */
+    /** Minibatch size the examples are stacked into, as the peer's {@code torch.stack} does. */
+    static final int BATCH = 8;
+
+    /** Examples in a stacked minibatch, whose off-heap arrays are then freed as a consumed minibatch's are. */
+    private static long consume(org.nd4j.linalg.dataset.api.MultiDataSet m) {
+        long n = m.getFeatures(0).size(0);
+        org.ddep.data.RoundChunk.release(m);
+        return n;
+    }
+
+    /** Examples per second (stacked into minibatches of {@link #BATCH}) over {@code passes} passes of every row on each of {@code threads} threads. */
     private static double run(EpochData.ExampleFn fn, List<ShardRecord> rows, int threads, int passes) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -95,9 +106,14 @@ public final class InputBenchmark {
                 done.add(pool.submit(() -> {
                     SplittableRandom rnd = new SplittableRandom(seed);
                     long n = 0;
+                    List<HostExample> batch = new ArrayList<>(BATCH);
                     for (int p = 0; p < passes; p++) {
                         for (ShardRecord r : rows) {
-                            n += fn.apply(r, rnd).getFeatures(0).length() > 0 ? 1 : 0;
+                            batch.add(fn.apply(r, rnd));
+                            if (batch.size() == BATCH) {
+                                n += consume(HostExample.stack(batch));
+                                batch.clear();
+                            }
                         }
                     }
                     return n;
@@ -130,6 +146,7 @@ public final class InputBenchmark {
         long crop = 0;
         long noise = 0;
         long minibatch = 0;
+        List<HostExample> batch = new ArrayList<>(BATCH);
         for (ShardRecord r : rows) {
             long t0 = System.nanoTime();
             Object pixels = decodeOnly.invoke(null, (Object) r.image());
@@ -153,7 +170,12 @@ public final class InputBenchmark {
             long t3 = System.nanoTime();
             DenoisingObjective.Example e = c.classes() == 0 ? objective.corrupt(s.chw(), rnd) : null;
             long t4 = System.nanoTime();
-            Object out = e != null ? Examples.denoising(e, c.crop(), c.crop()) : Examples.segmentation(s, c.classes());
+            batch.add(e != null ? Examples.denoising(e, c.crop(), c.crop()) : Examples.segmentation(s, c.classes()));
+            Object out = batch;
+            if (batch.size() == BATCH) {
+                consume(HostExample.stack(batch));
+                batch.clear();
+            }
             long t5 = System.nanoTime();
             crop += t3 - t1;
             noise += t4 - t3;

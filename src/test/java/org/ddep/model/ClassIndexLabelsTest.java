@@ -45,7 +45,7 @@ class ClassIndexLabelsTest {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = i % 4 == 3 ? ShardSchema.IGNORE : (i * 7) % CLASSES;
         }
-        MultiDataSet ds = Examples.segmentation(new Augment.Sample(new float[3 * h * w], h, w, mask), CLASSES);
+        MultiDataSet ds = Examples.segmentation(new Augment.Sample(new float[3 * h * w], h, w, mask), CLASSES).toMultiDataSet();
         INDArray labels = ds.getLabels(0);
         INDArray weight = ds.getLabelsMaskArray(0);
         assertEquals(DataType.UINT8, labels.dataType());
@@ -158,7 +158,7 @@ class ClassIndexLabelsTest {
             for (int i = 0; i < mask.length; i++) {
                 mask[i] = (i + b) % 4 == 0 ? ShardSchema.IGNORE : rnd.nextInt(CLASSES);
             }
-            rows.add(Examples.segmentation(new Augment.Sample(img, SIDE, SIDE, mask), CLASSES));
+            rows.add(Examples.segmentation(new Augment.Sample(img, SIDE, SIDE, mask), CLASSES).toMultiDataSet());
         }
         return org.nd4j.linalg.dataset.MultiDataSet.merge(rows);
     }

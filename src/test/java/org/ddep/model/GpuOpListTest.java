@@ -131,7 +131,7 @@ class GpuOpListTest {
             for (int i = 0; i < mask.length; i++) {
                 mask[i] = i % 7 == 0 ? ShardSchema.IGNORE : rnd.nextInt(CLASSES);
             }
-            examples.add(Examples.segmentation(new Augment.Sample(image, SIDE, SIDE, mask), CLASSES));
+            examples.add(Examples.segmentation(new Augment.Sample(image, SIDE, SIDE, mask), CLASSES).toMultiDataSet());
         }
         return org.nd4j.linalg.dataset.MultiDataSet.merge(examples);
     }

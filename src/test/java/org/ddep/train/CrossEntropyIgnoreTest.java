@@ -31,7 +31,7 @@ class CrossEntropyIgnoreTest {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = i % 3 == 0 ? ShardSchema.IGNORE : rnd.nextInt(classes);
         }
-        MultiDataSet ds = Examples.segmentation(new Augment.Sample(img, side, side, mask), classes);
+        MultiDataSet ds = Examples.segmentation(new Augment.Sample(img, side, side, mask), classes).toMultiDataSet();
         float[] p = net.outputSingle(false, Examples.image(img, side, side)).dup('c').data().asFloat();
         double expected = 0;
         for (int i = 0; i < mask.length; i++) {
@@ -43,6 +43,6 @@ class CrossEntropyIgnoreTest {
 
         int[] allIgnore = new int[side * side];
         Arrays.fill(allIgnore, ShardSchema.IGNORE);
-        assertEquals(0.0, net.score(Examples.segmentation(new Augment.Sample(img, side, side, allIgnore), classes), false), 1e-9);
+        assertEquals(0.0, net.score(Examples.segmentation(new Augment.Sample(img, side, side, allIgnore), classes).toMultiDataSet(), false), 1e-9);
     }
 }

@@ -30,9 +30,9 @@ public final class EpochData {
     private EpochData() {
     }
 
-    /** Builds one example from a shard row. */
+    /** Builds one example from a shard row, in Java memory until its minibatch is stacked. */
     public interface ExampleFn extends Serializable {
-        MultiDataSet apply(ShardRecord row, SplittableRandom rnd) throws IOException;
+        HostExample apply(ShardRecord row, SplittableRandom rnd) throws IOException;
     }
 
     /** Rows per input partition of {@code rows}, reading only the id column: what {@link EpochOrder} plans from. */
@@ -54,7 +54,7 @@ public final class EpochData {
             return Iterators.map(it, row -> {
                 ShardRecord r = ShardSchema.fromRow(row);
                 try {
-                    return fn.apply(r, rnd);
+                    return fn.apply(r, rnd).toMultiDataSet();
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot decode shard row " + r.id() + " (" + r.source() + ")", e);
                 }

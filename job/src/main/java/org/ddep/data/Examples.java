@@ -2,34 +2,35 @@ package org.ddep.data;
 
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.prep.ShardSchema;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One training example per stage as a DL4J MultiDataSet of one row (DESIGN.md "Models", heads):
- * classification (image, one-hot class), denoising (noisy image, target) and segmentation (image,
- * per-pixel class indices, a per-pixel label mask that is 0 on ignore pixels).
+ * One training example per stage, in Java memory until a minibatch is stacked ({@link HostExample})
+ * (DESIGN.md "Models", heads): classification (image, one-hot class), denoising (noisy image,
+ * target) and segmentation (image, per-pixel class indices, a per-pixel label mask that is 0 on
+ * ignore pixels).
  */
 public final class Examples {
     private Examples() {
     }
 
-    public static MultiDataSet classification(Augment.Sample s, int label, int classes) {
+    public static HostExample classification(Augment.Sample s, int label, int classes) {
         if (label < 0 || label >= classes) {
             throw new IllegalArgumentException("class " + label + " outside [0, " + classes + ")");
         }
-        INDArray y = Nd4j.zeros(1, classes);
-        y.putScalar(0, label, 1f);
-        return new org.nd4j.linalg.dataset.MultiDataSet(image(s.chw(), s.height(), s.width()), y);
+        float[] y = new float[classes];
+        y[label] = 1f;
+        return new HostExample(new HostExample.Part[]{imagePart(s.chw(), s.height(), s.width())},
+                new HostExample.Part[]{HostExample.Part.of(y, classes)}, null);
     }
 
-    public static MultiDataSet denoising(DenoisingObjective.Example e, int h, int w) {
-        return new org.nd4j.linalg.dataset.MultiDataSet(image(e.input(), h, w), image(e.target(), h, w));
+    public static HostExample denoising(DenoisingObjective.Example e, int h, int w) {
+        return new HostExample(new HostExample.Part[]{imagePart(e.input(), h, w)},
+                new HostExample.Part[]{imagePart(e.target(), h, w)}, null);
     }
 
-    public static MultiDataSet segmentation(Augment.Sample s, int classes) {
+    public static HostExample segmentation(Augment.Sample s, int classes) {
         int h = s.height();
         int w = s.width();
         int plane = h * w;
@@ -50,16 +51,18 @@ public final class Examples {
             index[i] = (byte) c;
             keep[i] = 1f;
         }
-        INDArray labels = Nd4j.createUninitialized(DataType.UINT8, new long[]{1, 1, h, w}, 'c');
-        // One bulk copy into the native buffer: DataBuffer.setData(byte[]) puts element by element (4 ms at 512x512).
-        labels.data().asNio().put(index);
         // Rank-4 [mb, 1, h, w] mask: DL4J's CnnLossLayer takes it per pixel, and merging keeps rank-4 masks.
-        INDArray mask = Nd4j.create(keep, new long[]{1, 1, h, w}, 'c');
-        return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{image(s.chw(), h, w)}, new INDArray[]{labels},
-                null, new INDArray[]{mask});
+        return new HostExample(new HostExample.Part[]{imagePart(s.chw(), h, w)},
+                new HostExample.Part[]{HostExample.Part.of(index, 1, h, w)},
+                new HostExample.Part[]{HostExample.Part.of(keep, 1, h, w)});
     }
 
+    /** An image as a minibatch of one, [1, 3, h, w] (prediction, pictures). */
     public static INDArray image(float[] chw, int h, int w) {
         return Nd4j.create(chw, new long[]{1, 3, h, w}, 'c');
+    }
+
+    private static HostExample.Part imagePart(float[] chw, int h, int w) {
+        return HostExample.Part.of(chw, 3, h, w);
     }
 }

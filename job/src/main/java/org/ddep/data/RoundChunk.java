@@ -129,7 +129,7 @@ public final class RoundChunk implements AutoCloseable {
 
             @Override
             public MultiDataSet next() {
-                List<MultiDataSet> one = new ArrayList<>(batch);
+                List<HostExample> one = new ArrayList<>(batch);
                 while (one.size() < batch && it.hasNext()) {
                     Tuple2<Long, EncodedRow> t = it.next();
                     ShardRecord r = t._2().record();
@@ -139,12 +139,7 @@ public final class RoundChunk implements AutoCloseable {
                         throw new UncheckedIOException("cannot decode shard row " + r.id() + " (" + r.source() + ")", ex);
                     }
                 }
-                if (one.size() == 1) {
-                    return one.get(0);
-                }
-                MultiDataSet merged = org.nd4j.linalg.dataset.MultiDataSet.merge(one);
-                one.forEach(RoundChunk::release);
-                return merged;
+                return HostExample.stack(one);
             }
         };
     }

@@ -129,7 +129,7 @@ public final class StepBenchmark {
     /** One minibatch as the stage's example code makes it: denoising pairs, or images with class-index labels and a mask. */
     static MultiDataSet minibatch(Spec s, boolean denoise, DenoisingObjective noise, SplittableRandom rnd) {
         int n = s.imageSize();
-        List<MultiDataSet> rows = new ArrayList<>(s.batch());
+        List<org.ddep.data.HostExample> rows = new ArrayList<>(s.batch());
         for (int b = 0; b < s.batch(); b++) {
             float[] chw = new float[3 * n * n];
             for (int i = 0; i < chw.length; i++) {
@@ -145,7 +145,7 @@ public final class StepBenchmark {
                 rows.add(Examples.segmentation(new Augment.Sample(chw, n, n, mask), s.classes()));
             }
         }
-        return org.nd4j.linalg.dataset.MultiDataSet.merge(rows);
+        return org.ddep.data.HostExample.stack(rows);
     }
 
     /** Samples the native memory and JavaCPP's counter every few milliseconds, keeping the peaks. */
