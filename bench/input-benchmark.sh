@@ -35,7 +35,9 @@ def vals(bench, case, threads):
 def stages(bench, case):
     rs = [r for r in rows if r["bench"] == bench and r["case"] == case]
     keys = ("decode_ms", "crop_flip_ms", "noise_ms", "conversion_ms", "minibatch_ms")
-    return {k: round(st.median(r[k] for r in rs), 2) for k in keys} if rs else {}
+    # a stage the code does inside another one is reported as a word ("fused"), not a time
+    return {k: round(st.median(r[k] for r in rs), 2) if all(isinstance(r[k], (int, float)) for r in rs) else rs[0][k]
+            for k in keys} if rs else {}
 print("summary (examples/s per core: median [min, max] over %d repetition(s)):" % max(r.get("rep", 1) for r in rows))
 for case in ("a", "b", "b-raw", "c", "c-raw"):
     for threads in (1, 2):

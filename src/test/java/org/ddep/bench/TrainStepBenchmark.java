@@ -120,8 +120,9 @@ public final class TrainStepBenchmark {
      * already on the worker's one partition, fed through {@code AveragingMaster.fitRound}, no count,
      * split or repartition. {@code spark-split}: ddep's master through DL4J's own epoch plumbing
      * ({@code fitMultiDataSet}: count, random split into rounds, Repartition.Always shuffle per round),
-     * as every stage did before. {@code spark-dl4j}: the same with DL4J's own master. The examples are
-     * the same serialized single-image MultiDataSets in all three.
+     * as every stage did before. {@code spark-dl4j}: the same with DL4J's own master. Mode spark gets
+     * whole minibatches (the stages stack them on the worker: HostExample), the other two the same
+     * serialized single-image MultiDataSets, which DL4J merges into minibatches.
      */
     private static double spark(ComputationGraph net, boolean pretrain, int batch, int img, int classes, int steps,
                                 int warmup, String mode) throws Exception {
@@ -133,9 +134,15 @@ public final class TrainStepBenchmark {
         }
         SparkSession s = Sparks.session(ConfigLoader.load(null, conf).spark());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(s.sparkContext());
+        // What one minibatch arrives as: whole minibatches in mode spark, as the stages' RoundChunk stacks them
+        // (HostExample); single-image examples for DL4J's own plumbing to merge, as every stage fed it before.
         List<MultiDataSet> one = new ArrayList<>();
-        for (int i = 0; i < batch; i++) {
-            one.add(batch(pretrain, 1, img, classes, i));
+        if (mode.equals("spark")) {
+            one.add(batch(pretrain, batch, img, classes, 0));
+        } else {
+            for (int i = 0; i < batch; i++) {
+                one.add(batch(pretrain, 1, img, classes, i));
+            }
         }
         int frequency = Math.min(5, steps);
         ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(1, 1)
