@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * The shard table's columns, declared once: the prep job writes with it and the training reader
- * reads with it (DESIGN.md "Shards"). No column name is spelled anywhere else.
+ * reads with it (DESIGN.md "Shards"). No column name is spelled anywhere else. {@code image} and
+ * {@code mask} hold the encoded JPEG/PNG bytes, or, for a source prepped with {@code pixels = raw},
+ * {@link RawPixels} (told apart by their first bytes; {@link ImageCodec} reads both).
  */
 public final class ShardSchema {
     public static final String ID = "id";
