@@ -177,15 +177,7 @@ public final class ImageCodec {
 
     /** A mask of train ids (0..255) as an 8-bit grey PNG. */
     public static byte[] encodeMask(Mask m) {
-        int[] v = m.values();
-        byte[] b = new byte[v.length];
-        for (int i = 0; i < v.length; i++) {
-            if (v[i] < 0 || v[i] > 255) {
-                throw new IllegalArgumentException("mask value " + v[i] + " at " + i + " does not fit an 8-bit mask");
-            }
-            b[i] = (byte) v[i];
-        }
-        return NativeCodec.encodeGreyPng(m.height(), m.width(), b);
+        return NativeCodec.encodeGreyPng(m.height(), m.width(), m.bytes());
     }
 
     /** A PNG with javax.imageio (pictures and generated data outside the data path). */
@@ -224,6 +216,18 @@ public final class ImageCodec {
     public record Mask(int height, int width, int[] values) {
         public int at(int y, int x) {
             return values[y * width + x];
+        }
+
+        /** The train ids one byte each, or an exception naming the first value that does not fit 8 bits. */
+        byte[] bytes() {
+            byte[] b = new byte[values.length];
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] < 0 || values[i] > 255) {
+                    throw new IllegalArgumentException("mask value " + values[i] + " at " + i + " does not fit an 8-bit mask");
+                }
+                b[i] = (byte) values[i];
+            }
+            return b;
         }
     }
 }

@@ -39,15 +39,7 @@ public final class RawPixels {
 
     /** A mask's train ids (0..255), one byte each. */
     public static byte[] of(ImageCodec.Mask m) {
-        int[] v = m.values();
-        byte[] b = new byte[v.length];
-        for (int i = 0; i < v.length; i++) {
-            if (v[i] < 0 || v[i] > 255) {
-                throw new IllegalArgumentException("mask value " + v[i] + " at " + i + " does not fit an 8-bit mask");
-            }
-            b[i] = (byte) v[i];
-        }
-        return pack(1, m.height(), m.width(), b);
+        return pack(1, m.height(), m.width(), m.bytes());
     }
 
     static Pixels pixels(byte[] bytes) throws IOException {
