@@ -3,6 +3,7 @@ package org.ddep.data;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -94,6 +95,9 @@ public final class HostExample {
             shape[0] = examples.size();
             System.arraycopy(t.shape(), 0, shape, 1, t.shape().length);
             INDArray a = Nd4j.createUninitialized(t.type(), shape, 'c');
+            // Written through the host pointer: on a CUDA backend the host copy must be current before and
+            // marked as the newest after, or the device would keep stale memory (no-ops on CPU).
+            Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
             int len = t.length();
             for (int i = 0; i < examples.size(); i++) {
                 Part x = examples.get(i).parts(kind)[p];
@@ -108,6 +112,7 @@ public final class HostExample {
                     new BytePointer(a.data().pointer()).position(at).put(x.bytes(), 0, len);
                 }
             }
+            Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
             out[p] = a;
         }
         return out;
