@@ -171,7 +171,6 @@ public final class InputBenchmark {
             DenoisingObjective.Example e = c.classes() == 0 ? objective.corrupt(s.chw(), rnd) : null;
             long t4 = System.nanoTime();
             batch.add(e != null ? Examples.denoising(e, c.crop(), c.crop()) : Examples.segmentation(s, c.classes()));
-            Object out = batch;
             if (batch.size() == BATCH) {
                 consume(HostExample.stack(batch));
                 batch.clear();
@@ -180,9 +179,6 @@ public final class InputBenchmark {
             crop += t3 - t1;
             noise += t4 - t3;
             minibatch += t5 - t4;
-            if (out == null) {
-                throw new IllegalStateException();
-            }
         }
         double n = rows.size() * 1e6;
         return String.format(Locale.ROOT, "{\"bench\":\"ddep-stages\",\"case\":\"%s\",\"decode_ms\":%.2f,\"conversion_ms\":%s,"

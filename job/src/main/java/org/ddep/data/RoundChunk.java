@@ -144,7 +144,7 @@ public final class RoundChunk implements AutoCloseable {
         };
     }
 
-    /** Frees a consumed example's off-heap arrays now rather than at a later garbage collection. */
+    /** Frees a consumed minibatch's off-heap arrays now rather than at a later garbage collection. */
     public static void release(MultiDataSet m) {
         for (INDArray[] arrays : List.of(orEmpty(m.getFeatures()), orEmpty(m.getLabels()),
                 orEmpty(m.getFeaturesMaskArrays()), orEmpty(m.getLabelsMaskArrays()))) {
