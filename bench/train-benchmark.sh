@@ -24,6 +24,13 @@ for mode in pretrain finetune spark spark-split spark-dl4j; do
   OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.TrainStepBenchmark \
     "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
 done
+# Mode spark again with Spark's Java serializer, as the CLI's own Spark ran before it turned Kryo on:
+# ND4J's serialization copies arrays one element at a time (SerializationBenchmark below).
+OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -Dbench.spark="spark.serializer=org.apache.spark.serializer.JavaSerializer" \
+  -cp "$cp" org.ddep.bench.TrainStepBenchmark spark "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null \
+  | grep -o '{.*}' | sed 's/"mode":"spark"/"mode":"spark-javaser"/' | tee -a "$out/results.jsonl"
+OMP_NUM_THREADS=1 java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.SerializationBenchmark "$base" "$depth" 7 \
+  2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
 for mode in pretrain finetune; do
   /usr/bin/time -f '{"peer":"pytorch-rss","mode":"'"$mode"'","peak_rss_mb":%M}' "$py" "$peer" --model unet --mode "$mode" \
     --img "$img" --batch "$batch" --base "$base" --depth "$depth" --steps "$steps" --threads "$threads" --device cpu \
@@ -32,7 +39,8 @@ done
 "$py" - "$out/results.jsonl" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-d = {(r["peer"], r["mode"]): r for r in rows}
+d = {(r["peer"], r["mode"]): r for r in rows if "peer" in r}
+ser = {r["serializer"]: r for r in rows if "serializer" in r}
 for m in ("pretrain", "finetune"):
     ours, torch = d[("ddep-dl4j", m)]["images_per_s"], d[("pytorch", m)]["images_per_s"]
     # GNU time's %M is in KB
@@ -45,4 +53,9 @@ s1 = d[("ddep-dl4j", "spark-split")]["images_per_s"]
 print("  the same through DL4J's epoch plumbing (count, random split, per-round repartition): %.2f (%.1f img/s)" % (s1 / f, s1))
 s2 = d[("ddep-dl4j", "spark-dl4j")]["images_per_s"]
 print("  the same with DL4J's own master (a fresh worker model every round): %.2f (%.1f img/s)" % (s2 / f, s2))
+s3 = d[("ddep-dl4j", "spark-javaser")]["images_per_s"]
+print("  mode spark with Spark's Java serializer instead of Kryo + ddep's array serializer: %.2f (%.1f img/s)" % (s3 / f, s3))
+for k, r in ser.items():
+    print("one round's model + Adam state (%d parameters, %.0f MB), %s: serialize %.0f ms, deserialize %.0f ms (CPU, median of %d)"
+          % (r["parameters"], r["bytes"] / 1e6, k, r["serialize_cpu_ms"], r["deserialize_cpu_ms"], r["reps"]))
 PY

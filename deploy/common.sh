@@ -93,7 +93,7 @@ ddep_common_conf() {
     # One training task per executor at a time: a task takes all its executor's cores.
     "spark.task.cpus=$DDEP_EXECUTOR_CORES"
     "spark.serializer=org.apache.spark.serializer.KryoSerializer"
-    "spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator"
+    "spark.kryo.registrator=org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator"
     # A lost executor is replaced and its tasks retried; the stage resumes from its checkpoint otherwise.
     "spark.task.maxFailures=8"
     "spark.dynamicAllocation.enabled=false"

@@ -61,7 +61,7 @@ SPARK_CONF = {
     "spark.executor.resource.gpu.amount": "1",
     "spark.task.resource.gpu.amount": "1",
     "spark.serializer": "org.apache.spark.serializer.KryoSerializer",
-    "spark.kryo.registrator": "org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator",
+    "spark.kryo.registrator": "org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator",
     "spark.task.maxFailures": "8",
     "spark.dynamicAllocation.enabled": "false",
 }

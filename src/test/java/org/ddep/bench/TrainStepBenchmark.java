@@ -87,9 +87,10 @@ public final class TrainStepBenchmark {
         }
         System.out.printf(Locale.ROOT, "{\"peer\":\"ddep-dl4j\",\"mode\":\"%s\",\"model\":\"%s\",\"resnet\":\"%s\",\"convention\":\"%s\",\"img\":%d,"
                         + "\"batch\":%d,\"base\":%d,\"depth\":%d,\"threads\":\"%s\",\"omp_wait_policy\":\"%s\",\"params\":%d,\"images_per_s\":%.3f,"
-                        + "\"peak_rss_mb\":%d,\"cpu_s_per_image\":%.4f}%n",
+                        + "\"peak_rss_mb\":%d,\"cpu_s_per_image\":%.4f,\"spark_settings\":\"%s\"}%n",
                 mode, model, spec.isTransUnet() ? resnet : "-", spec.isTransUnet() ? convention : "-", img, batch, base, depth, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"),
-                System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"), net.numParams(), batch * steps / seconds, org.ddep.train.ProcessMemory.peakRssMb(), timedCpu / (batch * steps));
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "default"), net.numParams(), batch * steps / seconds, org.ddep.train.ProcessMemory.peakRssMb(), timedCpu / (batch * steps),
+                mode.startsWith("spark") ? System.getProperty("bench.spark", "") : "-");
     }
 
     /** One minibatch: noisy image and noise target (pretrain), or image and class-index labels (fine-tune). */

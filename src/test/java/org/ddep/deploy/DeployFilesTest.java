@@ -110,7 +110,7 @@ class DeployFilesTest {
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxbytes=16G"));
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=25G"));
         assertEquals("org.apache.spark.serializer.KryoSerializer", c.get("spark.serializer"));
-        assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator", c.get("spark.kryo.registrator"));
+        assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator", c.get("spark.kryo.registrator"));
         assertJvmOptions(c.get("spark.executor.extraJavaOptions"), true);
         assertJvmOptions(c.get("spark.driver.extraJavaOptions"), true);
         // The application and its arguments, which the CLI must accept.
@@ -239,7 +239,7 @@ class DeployFilesTest {
             }
             Map<?, ?> conf = (Map<?, ?>) t.get("conf");
             assertEquals("1", conf.get("spark.executor.resource.gpu.amount"));
-            assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator", conf.get("spark.kryo.registrator"));
+            assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator", conf.get("spark.kryo.registrator"));
             assertJvmOptions((String) conf.get("spark.executor.extraJavaOptions"), true);
         }
         assertEquals(Set.copyOf(DdepConfig.STAGES), Set.copyOf(stageOf.values()), "stages of the DAG vs the CLI");

@@ -88,7 +88,7 @@ public final class StandaloneCluster implements AutoCloseable {
         return Map.of("spark.executor.memory", EXECUTOR_MEMORY, "spark.executor.cores", String.valueOf(cores),
                 "spark.executorEnv.OMP_NUM_THREADS", String.valueOf(cores),
                 "spark.serializer", "org.apache.spark.serializer.KryoSerializer",
-                "spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.RecordKryoRegistrator",
+                "spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator",
                 "spark.eventLog.enabled", "true", "spark.eventLog.dir", eventLogs().toUri().toString());
     }
 
