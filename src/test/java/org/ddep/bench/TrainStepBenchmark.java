@@ -184,8 +184,22 @@ public final class TrainStepBenchmark {
         int rounds = (minibatches + frequency - 1) / frequency;
         for (int r = 0; r < rounds; r++) {
             int n = Math.min(frequency, minibatches - r * frequency);
-            m.fitRound(sg, sc.parallelize(repeat(one, n), 1), n, r + 1, rounds);
+            // Distinct copies, as the stages' minibatches are: the worker frees each one once fitted, and
+            // Spark's serializers keep a repeated object one object.
+            List<MultiDataSet> round = new ArrayList<>();
+            for (MultiDataSet mds : repeat(one, n)) {
+                round.add(new org.nd4j.linalg.dataset.MultiDataSet(dup(mds.getFeatures()), dup(mds.getLabels())));
+            }
+            m.fitRound(sg, sc.parallelize(round, 1), n, r + 1, rounds);
         }
+    }
+
+    private static INDArray[] dup(INDArray[] a) {
+        INDArray[] out = new INDArray[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i].dup();
+        }
+        return out;
     }
 
     private static List<MultiDataSet> repeat(List<MultiDataSet> one, int times) {
