@@ -7,6 +7,7 @@ import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
+import org.ddep.testing.LocalSpark;
 import org.ddep.testing.TinyModels;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -85,6 +86,21 @@ class DdepKryoRegistratorTest {
         for (int i = 0; i < odd.length; i++) {
             assertEquals(Float.floatToRawIntBits(odd[i]), Float.floatToRawIntBits(back[i]), "element " + i);
         }
+    }
+
+    @Test
+    void theClisSparkUsesItAndArraysCrossARealSparkJob() {
+        var sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(LocalSpark.get().sparkContext());
+        assertEquals("org.apache.spark.serializer.KryoSerializer", sc.getConf().get("spark.serializer"));
+        assertEquals(DdepKryoRegistrator.REGISTRATORS, sc.getConf().get("spark.kryo.registrator"));
+        INDArray a = Nd4j.rand(DataType.FLOAT, 64, 4100); // 1 MB, more than one chunk
+        var broadcast = sc.broadcast(a);
+        // Through a task (elements), a shuffle (repartition) and task results back to the driver.
+        List<INDArray> back = sc.parallelize(List.of(a, a.mul(2)), 2).repartition(1)
+                .map(x -> x.add(broadcast.value())).collect();
+        broadcast.destroy();
+        assertEquals(2, back.size());
+        assertTrue(back.contains(a.mul(2)) && back.contains(a.mul(3)), "arrays changed on their way through Spark");
     }
 
     @Test
