@@ -21,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -130,5 +131,65 @@ class CustomLayerGradientTest {
         check(new LeanConvolution.Builder(3, 3).nOut(2).hasBias(true).padding(1, 1)
                 .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Truncate).activation(Activation.IDENTITY).build(),
                 3, 4, 3, 2, 4, 3);
+    }
+
+    /** The same in slices of the batch (each image its own conv2d_bp call), as large inputs run it. */
+    @Test
+    void leanConvolutionInSlicesOfTheBatch() {
+        long before = LeanConvolutionLayer.bpChunkBytes;
+        LeanConvolutionLayer.bpChunkBytes = 1;
+        try {
+            leanConvolution();
+        } finally {
+            LeanConvolutionLayer.bpChunkBytes = before;
+        }
+    }
+
+    /**
+     * Sliced and whole-batch backward passes agree in float on a batch of 5 in slices of 2 (2 + 2 +
+     * 1): the layer's weight and bias gradients (summed over the slices) and, through the layer
+     * before it, its input gradients.
+     */
+    @Test
+    void slicedBackwardPassMatchesTheWholeBatch() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new NoOp()).weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
+                // "pre"'s gradients carry the sliced layer's input gradients
+                .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(4).activation(Activation.IDENTITY).build(), "in")
+                .addLayer("layer", new LeanConvolution.Builder(3, 3).nOut(6).hasBias(true)
+                        .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).activation(Activation.IDENTITY).build(), "pre")
+                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(), "layer")
+                .setOutputs("loss").setInputTypes(InputType.convolutional(9, 7, 4)).build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        Nd4j.getRandom().setSeed(5);
+        INDArray in = Nd4j.rand(DataType.FLOAT, 5, 4, 9, 7).subi(0.5);
+        INDArray labels = Nd4j.rand(DataType.FLOAT, 5, 6, 9, 7);
+        long before = LeanConvolutionLayer.bpChunkBytes;
+        java.util.Map<String, INDArray> whole;
+        java.util.Map<String, INDArray> sliced;
+        try {
+            net.setInputs(in);
+            net.setLabels(labels);
+            LeanConvolutionLayer.bpChunkBytes = Long.MAX_VALUE;
+            net.computeGradientAndScore();
+            whole = copy(net.gradient().gradientForVariable());
+            LeanConvolutionLayer.bpChunkBytes = 2L * 6 * 9 * 7 * 4; // two images of the (larger) output gradient
+            net.computeGradientAndScore();
+            sliced = copy(net.gradient().gradientForVariable());
+        } finally {
+            LeanConvolutionLayer.bpChunkBytes = before;
+        }
+        assertEquals(whole.keySet(), sliced.keySet());
+        for (String k : whole.keySet()) {
+            assertTrue(whole.get(k).equalsWithEps(sliced.get(k), 1e-5), k + ": " + whole.get(k) + " vs " + sliced.get(k));
+        }
+        assertTrue(whole.values().stream().allMatch(a -> a.sumNumber().doubleValue() != 0), "a gradient is all zero");
+    }
+
+    private static java.util.Map<String, INDArray> copy(java.util.Map<String, INDArray> m) {
+        java.util.Map<String, INDArray> out = new java.util.TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v.dup()));
+        return out;
     }
 }

@@ -15,12 +15,43 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The runtime of {@link LeanConvolution}. */
 final class LeanConvolutionLayer extends ConvolutionLayer {
+    /**
+     * A backward pass over more than this many bytes of input (or output gradient) runs in slices of
+     * the batch, the weight gradients summed. oneDNN copies the input and the output gradient into
+     * its blocked layout on every call, outside any workspace: at 512x512 the decoder's last stage
+     * copied 64-channel maps, about 165 MB per image of batch at the step's peak. Per slice, those
+     * copies are bounded by the slice instead of growing with the batch. Package-private and mutable
+     * for tests.
+     */
+    static long bpChunkBytes = Long.getLong("ddep.conv.bp-slice-bytes", 64L << 20);
 
     LeanConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+    }
+
+    /** libnd4j's {@code conv2d_bp} (oneDNN's on CPU, cuDNN's in the CUDA build) for one batch or one slice of it. */
+    private DynamicCustomOp convBp(org.deeplearning4j.nn.conf.layers.ConvolutionLayer c, INDArray in, INDArray weights,
+                                   INDArray eps, INDArray inputGrad, INDArray weightGrad, INDArray biasGrad) {
+        int[] k = c.getKernelSize();
+        int[] s = c.getStride();
+        int[] p = c.getPadding();
+        int[] d = c.getDilation();
+        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
+                // kH, kW, sH, sW, pH, pW, dH, dW, SAME mode, NCHW, weights [oC, iC, kH, kW]
+                .addIntegerArguments(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1],
+                        convolutionMode == ConvolutionMode.Same ? 1 : 0, 0, 1);
+        if (biasGrad != null) {
+            op.addInputs(in, weights, getParam(ConvolutionParamInitializer.BIAS_KEY), eps)
+                    .addOutputs(inputGrad, weightGrad, biasGrad);
+        } else {
+            op.addInputs(in, weights, eps).addOutputs(inputGrad, weightGrad);
+        }
+        return op.build();
     }
 
     @Override
@@ -35,26 +66,43 @@ final class LeanConvolutionLayer extends ConvolutionLayer {
         INDArray in = input.castTo(dataType);
         INDArray eps = epsilon.dataType() == dataType ? epsilon : epsilon.castTo(dataType);
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray inputGrad = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
-        int[] k = c.getKernelSize();
-        int[] s = c.getStride();
-        int[] p = c.getPadding();
-        int[] d = c.getDilation();
-        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
-                // kH, kW, sH, sW, pH, pW, dH, dW, SAME mode, NCHW, weights [oC, iC, kH, kW]
-                .addIntegerArguments(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1],
-                        convolutionMode == ConvolutionMode.Same ? 1 : 0, 0, 1);
-        Gradient g = new DefaultGradient();
-        if (hasBias()) {
-            INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
-            op.addInputs(in, weights, getParam(ConvolutionParamInitializer.BIAS_KEY), eps)
-                    .addOutputs(inputGrad, weightGrad, biasGrad);
-            g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
+        long n = in.size(0);
+        long perImage = Math.max(in.length(), eps.length()) / Math.max(1, n) * dataType.width();
+        long chunk = Math.max(1, Math.min(n, bpChunkBytes / Math.max(1, perImage)));
+        if (chunk >= n) {
+            Nd4j.exec(convBp(c, in, weights, eps, inputGrad, weightGrad, biasGrad));
         } else {
-            op.addInputs(in, weights, eps).addOutputs(inputGrad, weightGrad);
+            // Slices along the batch are contiguous views of c-ordered arrays.
+            in = in.ordering() == 'c' ? in : in.dup('c');
+            eps = eps.ordering() == 'c' ? eps : eps.dup('c');
+            INDArray wPart = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, weightGrad.shape(), 'c');
+            INDArray bPart = biasGrad == null ? null
+                    : mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, biasGrad.shape(), 'c');
+            for (long from = 0; from < n; from += chunk) {
+                INDArrayIndex rows = NDArrayIndex.interval(from, Math.min(n, from + chunk));
+                INDArray[] slice = new INDArray[3];
+                for (int i = 0; i < 3; i++) {
+                    INDArray whole = i == 0 ? in : i == 1 ? eps : inputGrad;
+                    slice[i] = whole.get(rows, NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+                }
+                boolean first = from == 0;
+                Nd4j.exec(convBp(c, slice[0], weights, slice[1], slice[2], first ? weightGrad : wPart,
+                        first ? biasGrad : bPart));
+                if (!first) {
+                    weightGrad.addi(wPart);
+                    if (biasGrad != null) {
+                        biasGrad.addi(bPart);
+                    }
+                }
+            }
+        }
+        Gradient g = new DefaultGradient();
+        if (biasGrad != null) {
+            g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
         }
         g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad);
-        Nd4j.exec(op.build());
         return new Pair<>(g, inputGrad);
     }
 }
