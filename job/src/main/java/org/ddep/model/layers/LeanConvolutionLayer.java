@@ -21,14 +21,16 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /** The runtime of {@link LeanConvolution}. */
 final class LeanConvolutionLayer extends ConvolutionLayer {
     /**
-     * A backward pass over more than this many bytes of input (or output gradient) runs in slices of
-     * the batch, the weight gradients summed. oneDNN copies the input and the output gradient into
-     * its blocked layout on every call, outside any workspace: at 512x512 the decoder's last stage
-     * copied 64-channel maps, about 165 MB per image of batch at the step's peak. Per slice, those
-     * copies are bounded by the slice instead of growing with the batch. Package-private and mutable
-     * for tests.
+     * On CPU, a backward pass over more than this many bytes of input (or output gradient) runs in
+     * slices of the batch, the weight gradients summed. oneDNN copies the input and the output
+     * gradient into its blocked layout on every call, outside any workspace: at 512x512 the
+     * decoder's last stage copied 64-channel maps, about 165 MB per image of batch at the step's
+     * peak. Per slice, those copies are bounded by the slice instead of growing with the batch.
+     * cuDNN works in the arrays' own layout, so the CUDA build keeps whole batches (more images per
+     * call) unless {@code -Dddep.conv.bp-slice-bytes} says otherwise. Mutable for tests.
      */
-    static long bpChunkBytes = Long.getLong("ddep.conv.bp-slice-bytes", 64L << 20);
+    static long bpChunkBytes = Long.getLong("ddep.conv.bp-slice-bytes",
+            Nd4j.getEnvironment().isCPU() ? 64L << 20 : Long.MAX_VALUE);
 
     LeanConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
