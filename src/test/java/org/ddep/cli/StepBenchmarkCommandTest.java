@@ -45,6 +45,9 @@ class StepBenchmarkCommandTest {
         // The steps' own peak (Linux resets it after model set-up): positive and within the run's peak.
         long steps = j.get("steps_peak_rss_mb").asLong();
         assertTrue(steps > 0 && steps <= j.get("peak_rss_mb").asLong(), out);
+        // Fine-tuning has no frozen encoder pass; its fit's peak is one of the steps'.
+        assertEquals(-1, j.get("encoder_pass_peak_rss_mb").asLong(), out);
+        assertTrue(j.get("fit_peak_rss_mb").asLong() > 0 && j.get("fit_peak_rss_mb").asLong() <= steps, out);
     }
 
     @Test
@@ -58,6 +61,11 @@ class StepBenchmarkCommandTest {
                 new CosineDecay(1e-4, 1), 0).numParams();
         assertEquals(params, j.get("params").asLong());
         assertEquals("pretrain-decoder", j.get("stage").asText());
+        // Where the timed step peaked: the frozen encoder's pass and the decoder's fit, each within the steps' peak.
+        long steps = j.get("steps_peak_rss_mb").asLong();
+        for (String phase : List.of("encoder_pass_peak_rss_mb", "fit_peak_rss_mb")) {
+            assertTrue(j.get(phase).asLong() > 0 && j.get(phase).asLong() <= steps, phase + ": " + out);
+        }
     }
 
     @Test

@@ -45,16 +45,17 @@ public final class StepBenchmark {
     /** What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps. */
     public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
                          long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb, long stepPeakRssMb,
-                         long stepPeakNativeMb) {
+                         long stepPeakNativeMb, long encoderPassPeakRssMb, long fitPeakRssMb) {
         /** One JSON line. */
         public String json() {
             return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
                             + "\"steps\":%d,\"warmup\":%d,\"params\":%d,\"images_per_s\":%.3f,\"seconds_per_step\":%.3f,"
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
-                            + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"threads\":\"%s\"}",
+                            + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"encoder_pass_peak_rss_mb\":%d,"
+                            + "\"fit_peak_rss_mb\":%d,\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
                     secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
-                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
+                    encoderPassPeakRssMb, fitPeakRssMb, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
 
@@ -91,13 +92,16 @@ public final class StepBenchmark {
             long setupPeakNative = peaks.restart();
             boolean stepsPeak = ProcessMemory.resetPeak();
             for (int i = 0; i < s.warmup(); i++) {
-                step(encoder, net, minibatch(s, denoise, noise, rnd));
+                step(encoder, net, minibatch(s, denoise, noise, rnd), null);
             }
+            long warmupPeakRss = ProcessMemory.peakRssMb();
+            // Where the timed steps peak: in the frozen encoder's pass or in the fit (-1: not measured).
+            long[] phases = {-1, -1};
             long nanos = 0;
             for (int i = 0; i < s.steps(); i++) {
                 MultiDataSet mb = minibatch(s, denoise, noise, rnd);   // built outside the timed step
                 long t = System.nanoTime();
-                step(encoder, net, mb);
+                step(encoder, net, mb, stepsPeak ? phases : null);
                 nanos += System.nanoTime() - t;
             }
             double seconds = nanos / 1e9;
@@ -108,22 +112,33 @@ public final class StepBenchmark {
                             w.getCurrentSize() >> 20, w.getMaxCycleAllocations() >> 20, w.getLastCycleAllocations() >> 20);
                 }
             }
-            long stepsRss = ProcessMemory.peakRssMb();
+            long stepsRss = Math.max(Math.max(warmupPeakRss, ProcessMemory.peakRssMb()), Math.max(phases[0], phases[1]));
             long stepsNative = peaks.nativeBytes >> 20;
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
                     Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
-                    baseline, stepsPeak ? stepsRss : -1, stepsNative);
+                    baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1]);
         }
     }
 
     /**
      * One training step as a worker runs it: with a frozen encoder its features of the minibatch's images
-     * are what is fitted; the fitted minibatch is freed at once ({@link ReleaseMinibatch}).
+     * are what is fitted; the fitted minibatch is freed at once ({@link ReleaseMinibatch}). With
+     * {@code phases}, the peak resident memory of the encoder's pass and of the fit go into [0] and [1].
      */
-    private static void step(ComputationGraph encoder, ComputationGraph net, MultiDataSet minibatch) {
+    private static void step(ComputationGraph encoder, ComputationGraph net, MultiDataSet minibatch, long[] phases) {
+        if (phases != null) {
+            ProcessMemory.resetPeak();
+        }
         MultiDataSet fitted = encoder == null ? minibatch : EncoderSplit.features(encoder, minibatch);
+        if (phases != null && encoder != null) {
+            phases[0] = Math.max(phases[0], ProcessMemory.peakRssMb());
+            ProcessMemory.resetPeak();
+        }
         net.fit(fitted);
         RoundChunk.release(fitted);
+        if (phases != null) {
+            phases[1] = Math.max(phases[1], ProcessMemory.peakRssMb());
+        }
     }
 
     /** One minibatch as the stage's example code makes it: denoising pairs, or images with class-index labels and a mask. */
