@@ -21,8 +21,10 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 cp="target/test-classes:target/classes:$(cat target/classpath.txt)"
 for mode in pretrain finetune spark spark-split spark-dl4j; do
+  # A mode that fails is reported (its log kept) and the others still run.
   OMP_NUM_THREADS="$threads" java -Xmx6g "@$here/conf/jvm-options" -cp "$cp" org.ddep.bench.TrainStepBenchmark \
-    "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>/dev/null | grep -o '{.*}' | tee -a "$out/results.jsonl"
+    "$mode" "$img" "$batch" "$base" "$depth" "$steps" 5 2>"$out/$mode.log" | grep -o '{.*}' | tee -a "$out/results.jsonl" \
+    || echo "{\"peer\":\"ddep-dl4j\",\"mode\":\"$mode\",\"failed\":\"see $out/$mode.log\"}" | tee -a "$out/results.jsonl"
 done
 # Mode spark again with Spark's Java serializer, as the CLI's own Spark ran before it turned Kryo on:
 # ND4J's serialization copies arrays one element at a time (SerializationBenchmark below).
@@ -49,12 +51,14 @@ for m in ("pretrain", "finetune"):
 s, f = d[("ddep-dl4j", "spark")]["images_per_s"], d[("ddep-dl4j", "finetune")]["images_per_s"]
 print("spark parameter averaging (1 worker) / plain loop, fine-tune step: %.2f (%.1f vs %.1f img/s); peak RSS %s vs %s MB"
       % (s / f, s, f, d[("ddep-dl4j", "spark")]["peak_rss_mb"], d[("ddep-dl4j", "finetune")]["peak_rss_mb"]))
-s1 = d[("ddep-dl4j", "spark-split")]["images_per_s"]
-print("  the same through DL4J's epoch plumbing (count, random split, per-round repartition): %.2f (%.1f img/s)" % (s1 / f, s1))
-s2 = d[("ddep-dl4j", "spark-dl4j")]["images_per_s"]
-print("  the same with DL4J's own master (a fresh worker model every round): %.2f (%.1f img/s)" % (s2 / f, s2))
-s3 = d[("ddep-dl4j", "spark-javaser")]["images_per_s"]
-print("  mode spark with Spark's Java serializer instead of Kryo + ddep's array serializer: %.2f (%.1f img/s)" % (s3 / f, s3))
+for mode, what in (("spark-split", "the same through DL4J's epoch plumbing (count, random split, per-round repartition)"),
+                  ("spark-dl4j", "the same with DL4J's own master (a fresh worker model every round)"),
+                  ("spark-javaser", "mode spark with Spark's Java serializer instead of Kryo + ddep's array serializer")):
+    r = d.get(("ddep-dl4j", mode), {})
+    if "images_per_s" in r:
+        print("  %s: %.2f (%.1f img/s)" % (what, r["images_per_s"] / f, r["images_per_s"]))
+    else:
+        print("  %s: failed (%s)" % (what, r.get("failed", "no result")))
 for k, r in ser.items():
     print("one round's model + Adam state (%d parameters, %.0f MB), %s: serialize %.0f ms, deserialize %.0f ms (CPU, median of %d)"
           % (r["parameters"], r["bytes"] / 1e6, k, r["serialize_cpu_ms"], r["deserialize_cpu_ms"], r["reps"]))
