@@ -94,7 +94,8 @@ class DdepKryoRegistratorTest {
         assertEquals("org.apache.spark.serializer.KryoSerializer", sc.getConf().get("spark.serializer"));
         assertEquals(DdepKryoRegistrator.REGISTRATORS, sc.getConf().get("spark.kryo.registrator"));
         INDArray a = Nd4j.rand(DataType.FLOAT, 64, 4100); // 1 MB, more than one chunk
-        var broadcast = sc.broadcast(a);
+        // A copy: destroying a broadcast closes an AutoCloseable value (Spark's MemoryStore), asynchronously.
+        var broadcast = sc.broadcast(a.dup());
         // Through a task (elements), a shuffle (repartition) and task results back to the driver.
         List<INDArray> back = sc.parallelize(List.of(a, a.mul(2)), 2).repartition(1)
                 .map(x -> x.add(broadcast.value())).collect();
