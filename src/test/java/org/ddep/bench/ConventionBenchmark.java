@@ -65,7 +65,8 @@ public final class ConventionBenchmark {
         }
     }
 
-    private static double median(List<Double> v) {
+    /** The median of {@code v} (the mean of the middle two for an even count); the bench classes share it. */
+    static double median(List<Double> v) {
         List<Double> s = new ArrayList<>(v);
         s.sort(null);
         return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;

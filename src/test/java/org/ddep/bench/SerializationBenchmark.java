@@ -85,9 +85,7 @@ public final class SerializationBenchmark {
     }
 
     private static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        return ConventionBenchmark.median(java.util.Arrays.stream(v).boxed().toList());
     }
 
     private static String range(double[] v) {

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Kryo for ND4J arrays, copying their memory in bulk. ND4J's own serializers (Java serialization
@@ -84,7 +85,7 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
         }
         INDArray a = Nd4j.createUninitializedDetached(dtype, ordering, shape);
         if (a.length() * dtype.width() != bytes) {
-            throw new KryoException("an ND4J array of " + dtype + " " + java.util.Arrays.toString(shape) + " with "
+            throw new KryoException("an ND4J array of " + dtype + " " + Arrays.toString(shape) + " with "
                     + bytes + " bytes of data: expected " + a.length() * dtype.width());
         }
         BytePointer p = new BytePointer(a.data().pointer());

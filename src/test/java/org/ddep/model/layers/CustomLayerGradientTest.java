@@ -136,12 +136,12 @@ class CustomLayerGradientTest {
     /** The same in slices of the batch (each image its own conv2d_bp call), as large inputs run it. */
     @Test
     void leanConvolutionInSlicesOfTheBatch() {
-        long before = LeanConvolutionLayer.bpChunkBytes;
-        LeanConvolutionLayer.bpChunkBytes = 1;
+        long before = LeanConvolutionLayer.bpSliceBytes;
+        LeanConvolutionLayer.bpSliceBytes = 1;
         try {
             leanConvolution();
         } finally {
-            LeanConvolutionLayer.bpChunkBytes = before;
+            LeanConvolutionLayer.bpSliceBytes = before;
         }
     }
 
@@ -165,20 +165,20 @@ class CustomLayerGradientTest {
         Nd4j.getRandom().setSeed(5);
         INDArray in = Nd4j.rand(DataType.FLOAT, 5, 4, 9, 7).subi(0.5);
         INDArray labels = Nd4j.rand(DataType.FLOAT, 5, 6, 9, 7);
-        long before = LeanConvolutionLayer.bpChunkBytes;
+        long before = LeanConvolutionLayer.bpSliceBytes;
         java.util.Map<String, INDArray> whole;
         java.util.Map<String, INDArray> sliced;
         try {
             net.setInputs(in);
             net.setLabels(labels);
-            LeanConvolutionLayer.bpChunkBytes = Long.MAX_VALUE;
+            LeanConvolutionLayer.bpSliceBytes = Long.MAX_VALUE;
             net.computeGradientAndScore();
             whole = copy(net.gradient().gradientForVariable());
-            LeanConvolutionLayer.bpChunkBytes = 2L * 6 * 9 * 7 * 4; // two images of the (larger) output gradient
+            LeanConvolutionLayer.bpSliceBytes = 2L * 6 * 9 * 7 * 4; // two images of the (larger) output gradient
             net.computeGradientAndScore();
             sliced = copy(net.gradient().gradientForVariable());
         } finally {
-            LeanConvolutionLayer.bpChunkBytes = before;
+            LeanConvolutionLayer.bpSliceBytes = before;
         }
         assertEquals(whole.keySet(), sliced.keySet());
         for (String k : whole.keySet()) {

@@ -15,7 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The runtime of {@link LeanConvolution}. */
@@ -29,7 +28,7 @@ final class LeanConvolutionLayer extends ConvolutionLayer {
      * cuDNN works in the arrays' own layout, so the CUDA build keeps whole batches (more images per
      * call) unless {@code -Dddep.conv.bp-slice-bytes} says otherwise. Mutable for tests.
      */
-    static long bpChunkBytes = Long.getLong("ddep.conv.bp-slice-bytes",
+    static long bpSliceBytes = Long.getLong("ddep.conv.bp-slice-bytes",
             Nd4j.getEnvironment().isCPU() ? 64L << 20 : Long.MAX_VALUE);
 
     LeanConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -56,6 +55,11 @@ final class LeanConvolutionLayer extends ConvolutionLayer {
         return op.build();
     }
 
+    /** Images {@code from} (inclusive) to {@code to} of a c-ordered NCHW array: a contiguous view. */
+    private static INDArray rows(INDArray a, long from, long to) {
+        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
@@ -72,8 +76,8 @@ final class LeanConvolutionLayer extends ConvolutionLayer {
         INDArray inputGrad = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, in.shape(), 'c');
         long n = in.size(0);
         long perImage = Math.max(in.length(), eps.length()) / Math.max(1, n) * dataType.width();
-        long chunk = Math.max(1, Math.min(n, bpChunkBytes / Math.max(1, perImage)));
-        if (chunk >= n) {
+        long slice = Math.max(1, Math.min(n, bpSliceBytes / Math.max(1, perImage)));
+        if (slice >= n) {
             Nd4j.exec(convBp(c, in, weights, eps, inputGrad, weightGrad, biasGrad));
         } else {
             // Slices along the batch are contiguous views of c-ordered arrays.
@@ -82,16 +86,11 @@ final class LeanConvolutionLayer extends ConvolutionLayer {
             INDArray wPart = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, weightGrad.shape(), 'c');
             INDArray bPart = biasGrad == null ? null
                     : mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, biasGrad.shape(), 'c');
-            for (long from = 0; from < n; from += chunk) {
-                INDArrayIndex rows = NDArrayIndex.interval(from, Math.min(n, from + chunk));
-                INDArray[] slice = new INDArray[3];
-                for (int i = 0; i < 3; i++) {
-                    INDArray whole = i == 0 ? in : i == 1 ? eps : inputGrad;
-                    slice[i] = whole.get(rows, NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
-                }
+            for (long from = 0; from < n; from += slice) {
+                long to = Math.min(n, from + slice);
                 boolean first = from == 0;
-                Nd4j.exec(convBp(c, slice[0], weights, slice[1], slice[2], first ? weightGrad : wPart,
-                        first ? biasGrad : bPart));
+                Nd4j.exec(convBp(c, rows(in, from, to), weights, rows(eps, from, to), rows(inputGrad, from, to),
+                        first ? weightGrad : wPart, first ? biasGrad : bPart));
                 if (!first) {
                     weightGrad.addi(wPart);
                     if (biasGrad != null) {
