@@ -6,6 +6,7 @@ import org.ddep.config.ConfigLoader;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.train.CosineDecay;
+import org.ddep.train.StepBenchmark;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -48,6 +49,10 @@ class StepBenchmarkCommandTest {
         // Fine-tuning has no frozen encoder pass; its fit's peak is one of the steps'.
         assertEquals(-1, j.get("encoder_pass_peak_rss_mb").asLong(), out);
         assertTrue(j.get("fit_peak_rss_mb").asLong() > 0 && j.get("fit_peak_rss_mb").asLong() <= steps, out);
+        // The timed steps start once every workspace holds its learnt size, so the peaks are steady training's.
+        assertEquals(0, j.get("workspaces_learning").asInt(), out);
+        int warmup = j.get("warmup_run").asInt();
+        assertTrue(warmup >= 1 && warmup <= 1 + StepBenchmark.MAX_EXTRA_WARMUP, out);
     }
 
     @Test

@@ -35,7 +35,9 @@ final class StepBenchmarkCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "3", description = "Timed steps (default 3).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default 1).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed steps first (default 1); more, up to "
+            + StepBenchmark.MAX_EXTRA_WARMUP + " more, while ND4J's workspaces still learn their sizes, so the peaks "
+            + "are those of steady training (warmup_run, workspaces_learning in the output).")
     int warmup;
 
     @Option(names = "--classes", defaultValue = "19", description = "Classes of the finetune head (default 19, Cityscapes).")

@@ -42,20 +42,32 @@ public final class StepBenchmark {
         }
     }
 
-    /** What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps. */
+    /**
+     * Warm-up steps run beyond {@code --warmup} at most, while ND4J's workspaces are still learning their
+     * sizes (see {@link #learningWorkspaces}).
+     */
+    public static final int MAX_EXTRA_WARMUP = 24;
+
+    /**
+     * What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps.
+     * {@code warmupRun}: warm-up steps run ({@code --warmup}, or more until the workspaces were steady);
+     * {@code learningWorkspaces}: workspaces still learning when the timed steps began (0: steady).
+     */
     public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
                          long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb, long stepPeakRssMb,
-                         long stepPeakNativeMb, long encoderPassPeakRssMb, long fitPeakRssMb) {
+                         long stepPeakNativeMb, long encoderPassPeakRssMb, long fitPeakRssMb, int warmupRun,
+                         int learningWorkspaces) {
         /** One JSON line. */
         public String json() {
             return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
                             + "\"steps\":%d,\"warmup\":%d,\"params\":%d,\"images_per_s\":%.3f,\"seconds_per_step\":%.3f,"
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
                             + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"encoder_pass_peak_rss_mb\":%d,"
-                            + "\"fit_peak_rss_mb\":%d,\"threads\":\"%s\"}",
+                            + "\"fit_peak_rss_mb\":%d,\"warmup_run\":%d,\"workspaces_learning\":%d,\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
                     secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
-                    encoderPassPeakRssMb, fitPeakRssMb, System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
+                    encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces,
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
 
@@ -91,9 +103,16 @@ public final class StepBenchmark {
             long setupPeakRss = ProcessMemory.peakRssMb();
             long setupPeakNative = peaks.restart();
             boolean stepsPeak = ProcessMemory.resetPeak();
-            for (int i = 0; i < s.warmup(); i++) {
+            // DL4J's workspaces spill (allocate and free) while they learn their size over a number of
+            // cycles, then hold that size for good: a step's steady memory is only reached once every
+            // workspace has settled (TransUNet at 512x512: about 9 steps; 113 MB per image more held).
+            int warmupRun = 0;
+            while (warmupRun < s.warmup()
+                    || (warmupRun < s.warmup() + MAX_EXTRA_WARMUP && learningWorkspaces() > 0)) {
                 step(encoder, net, minibatch(s, denoise, noise, rnd), null);
+                warmupRun++;
             }
+            int learning = learningWorkspaces();
             long warmupPeakRss = ProcessMemory.peakRssMb();
             // Where the timed steps peak: in the frozen encoder's pass or in the fit (-1: not measured).
             long[] phases = {-1, -1};
@@ -116,7 +135,7 @@ public final class StepBenchmark {
             long stepsNative = peaks.nativeBytes >> 20;
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
                     Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
-                    baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1]);
+                    baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1], warmupRun, learning);
         }
     }
 
@@ -139,6 +158,22 @@ public final class StepBenchmark {
         if (phases != null) {
             phases[1] = Math.max(phases[1], ProcessMemory.peakRssMb());
         }
+    }
+
+    /**
+     * This thread's workspaces that are still learning their size: used (a cycle allocated something)
+     * but not yet allocated at the size they will hold, so they spill instead.
+     */
+    static int learningWorkspaces() {
+        int n = 0;
+        for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            boolean learns = w.getWorkspaceConfiguration().getPolicyLearning()
+                    != org.nd4j.linalg.api.memory.enums.LearningPolicy.NONE;
+            if (learns && w.getMaxCycleAllocations() > 0 && w.getCurrentSize() == 0) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** One minibatch as the stage's example code makes it: denoising pairs, or images with class-index labels and a mask. */

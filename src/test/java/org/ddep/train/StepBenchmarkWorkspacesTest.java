@@ -1,0 +1,46 @@
+package org.ddep.train;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A workspace that learns its size over several cycles (as DL4J's layer-activation workspaces do, one
+ * cycle per graph vertex) counts as learning until it holds that size; the step benchmark warms up
+ * until none does.
+ */
+class StepBenchmarkWorkspacesTest {
+    @Test
+    void aWorkspaceLearnsUntilItsCyclesAreDoneThenHoldsItsSize() throws Exception {
+        WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(0).overallocationLimit(0.02)
+                .policyLearning(LearningPolicy.OVER_TIME).cyclesBeforeInitialization(3)
+                .policyReset(ResetPolicy.BLOCK_LEFT).policySpill(SpillPolicy.REALLOCATE)
+                .policyAllocation(AllocationPolicy.OVERALLOCATE).build();
+        String id = "ddep-test-learning-" + System.nanoTime();
+        int before = StepBenchmark.learningWorkspaces();
+        try {
+            for (int cycle = 1; cycle <= 3; cycle++) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, id)) {
+                    Nd4j.create(DataType.FLOAT, 1024, 256);
+                }
+                MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(conf, id);
+                if (cycle < 3) {
+                    assertEquals(0, ws.getCurrentSize(), "cycle " + cycle + " spills");
+                    assertEquals(before + 1, StepBenchmark.learningWorkspaces(), "cycle " + cycle);
+                } else {
+                    assertEquals(before, StepBenchmark.learningWorkspaces(), "initialised at cycle 3");
+                }
+            }
+        } finally {
+            Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(conf, id));
+        }
+    }
+}
