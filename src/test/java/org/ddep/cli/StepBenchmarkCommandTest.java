@@ -51,6 +51,7 @@ class StepBenchmarkCommandTest {
         assertTrue(j.get("fit_peak_rss_mb").asLong() > 0 && j.get("fit_peak_rss_mb").asLong() <= steps, out);
         // The timed steps start once every workspace holds its learnt size, so the peaks are steady training's.
         assertEquals(0, j.get("workspaces_learning").asInt(), out);
+        assertEquals(0, j.get("workspaces_learning_mb").asLong(), out);
         int warmup = j.get("warmup_run").asInt();
         assertTrue(warmup >= 1 && warmup <= 1 + StepBenchmark.MAX_EXTRA_WARMUP, out);
     }

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A workspace that learns its size over several cycles (as DL4J's layer-activation workspaces do, one
@@ -35,6 +36,7 @@ class StepBenchmarkWorkspacesTest {
                 if (cycle < 3) {
                     assertEquals(0, ws.getCurrentSize(), "cycle " + cycle + " spills");
                     assertEquals(before + 1, StepBenchmark.learningWorkspaces(), "cycle " + cycle);
+                    assertTrue(StepBenchmark.learningWorkspaceBytes() >= 1024 * 256 * 4, "its largest cycle");
                 } else {
                     assertEquals(before, StepBenchmark.learningWorkspaces(), "initialised at cycle 3");
                 }

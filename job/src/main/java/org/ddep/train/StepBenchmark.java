@@ -51,22 +51,24 @@ public final class StepBenchmark {
     /**
      * What a run measured. Memory figures are peaks over model set-up, warm-up and the timed steps.
      * {@code warmupRun}: warm-up steps run ({@code --warmup}, or more until the workspaces were steady);
-     * {@code learningWorkspaces}: workspaces still learning when the timed steps began (0: steady).
+     * {@code learningWorkspaces}: workspaces still learning when the timed steps began (0: steady), and
+     * {@code learningMb} the largest cycle of those, which they will hold once settled (at most).
      */
     public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
                          long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb, long stepPeakRssMb,
                          long stepPeakNativeMb, long encoderPassPeakRssMb, long fitPeakRssMb, int warmupRun,
-                         int learningWorkspaces) {
+                         int learningWorkspaces, long learningMb) {
         /** One JSON line. */
         public String json() {
             return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
                             + "\"steps\":%d,\"warmup\":%d,\"params\":%d,\"images_per_s\":%.3f,\"seconds_per_step\":%.3f,"
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
                             + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"encoder_pass_peak_rss_mb\":%d,"
-                            + "\"fit_peak_rss_mb\":%d,\"warmup_run\":%d,\"workspaces_learning\":%d,\"threads\":\"%s\"}",
+                            + "\"fit_peak_rss_mb\":%d,\"warmup_run\":%d,\"workspaces_learning\":%d,"
+                            + "\"workspaces_learning_mb\":%d,\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
                     secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
-                    encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces,
+                    encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces, learningMb,
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
@@ -113,6 +115,7 @@ public final class StepBenchmark {
                 warmupRun++;
             }
             int learning = learningWorkspaces();
+            long learningMb = learningWorkspaceBytes() >> 20;
             long warmupPeakRss = ProcessMemory.peakRssMb();
             // Where the timed steps peak: in the frozen encoder's pass or in the fit (-1: not measured).
             long[] phases = {-1, -1};
@@ -135,7 +138,8 @@ public final class StepBenchmark {
             long stepsNative = peaks.nativeBytes >> 20;
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
                     Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
-                    baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1], warmupRun, learning);
+                    baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1], warmupRun, learning,
+                    learningMb);
         }
     }
 
@@ -165,15 +169,24 @@ public final class StepBenchmark {
      * but not yet allocated at the size they will hold, so they spill instead.
      */
     static int learningWorkspaces() {
-        int n = 0;
+        return learning().size();
+    }
+
+    /** The largest cycle of each workspace still learning, summed: what they will hold once settled. */
+    static long learningWorkspaceBytes() {
+        return learning().stream().mapToLong(org.nd4j.linalg.api.memory.MemoryWorkspace::getMaxCycleAllocations).sum();
+    }
+
+    private static List<org.nd4j.linalg.api.memory.MemoryWorkspace> learning() {
+        List<org.nd4j.linalg.api.memory.MemoryWorkspace> out = new ArrayList<>();
         for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
             boolean learns = w.getWorkspaceConfiguration().getPolicyLearning()
                     != org.nd4j.linalg.api.memory.enums.LearningPolicy.NONE;
             if (learns && w.getMaxCycleAllocations() > 0 && w.getCurrentSize() == 0) {
-                n++;
+                out.add(w);
             }
         }
-        return n;
+        return out;
     }
 
     /** One minibatch as the stage's example code makes it: denoising pairs, or images with class-index labels and a mask. */
