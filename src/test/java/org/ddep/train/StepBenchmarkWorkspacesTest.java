@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A workspace that learns its size over several cycles (as DL4J's layer-activation workspaces do, one
  * cycle per graph vertex) counts as learning until it holds that size; the step benchmark warms up
- * until none does.
+ * until none does. With {@code train.workspaces = spill} none ever holds memory, so none is learning.
  */
 class StepBenchmarkWorkspacesTest {
     @Test
@@ -26,6 +26,7 @@ class StepBenchmarkWorkspacesTest {
                 .policyReset(ResetPolicy.BLOCK_LEFT).policySpill(SpillPolicy.REALLOCATE)
                 .policyAllocation(AllocationPolicy.OVERALLOCATE).build();
         String id = "ddep-test-learning-" + System.nanoTime();
+        Workspaces.apply("hold");   // DL4J's default; spilling workspaces never settle, so none counts as learning
         int before = StepBenchmark.learningWorkspaces();
         try {
             for (int cycle = 1; cycle <= 3; cycle++) {
@@ -41,7 +42,10 @@ class StepBenchmarkWorkspacesTest {
                     assertEquals(before, StepBenchmark.learningWorkspaces(), "initialised at cycle 3");
                 }
             }
+            Workspaces.apply("spill");
+            assertEquals(0, StepBenchmark.learningWorkspaces(), "spilling: nothing will be held");
         } finally {
+            Workspaces.apply("auto");
             Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(conf, id));
         }
     }

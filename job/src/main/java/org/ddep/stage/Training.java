@@ -54,7 +54,7 @@ final class Training {
         EpochOrder order = new EpochOrder(partitionRows, plan.rounds(), plan.chunkRounds(), ctx.config().seed());
         JavaRDD<Row> rows = examples.javaRDD();
         ComputationGraph trained = new SparkTrainer(ctx.sc(), ctx.files(), dir, plan, ctx.extraHooks(),
-                ctx.config().train().collectStats())
+                ctx.config().train().collectStats(), ctx.config().train().workspaces())
                 .train(start.net(), start.frozenEncoder(), SparkTrainer.RoundSource.of(rows, order, fn), afterEpoch);
         ComputationGraph model = start.model().apply(trained);
         Models.save(ctx.files(), dir, model);

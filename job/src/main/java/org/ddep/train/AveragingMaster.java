@@ -35,6 +35,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     private transient int roundIterations;
     private transient Broadcast<NetBroadcastTuple> roundBroadcast;
     private transient Broadcast<NetBroadcastTuple> frozenEncoder;
+    private transient String workspaces = "auto";
 
     AveragingMaster(Builder builder, List<TrainingHook> extraHooks) {
         super(builder);
@@ -57,6 +58,11 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
             frozenEncoder.destroy();
             frozenEncoder = null;
         }
+    }
+
+    /** How the workers' ND4J workspaces hold memory ({@code train.workspaces}: auto, hold or spill). */
+    void setWorkspaces(String mode) {
+        this.workspaces = mode;
     }
 
     void setListener(RoundListener listener) {
@@ -103,7 +109,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         roundBroadcast = broadcast;
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new ReusingWorker(broadcast, frozenEncoder, saveUpdater, configuration, trainingHookList, listeners,
+        return new ReusingWorker(broadcast, frozenEncoder, workspaces, saveUpdater, configuration, trainingHookList, listeners,
                 getRouterProvider());
     }
 

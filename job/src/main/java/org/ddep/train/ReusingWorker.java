@@ -40,15 +40,18 @@ final class ReusingWorker extends ParameterAveragingTrainingWorker {
     private final Broadcast<NetBroadcastTuple> tuple;
     private final Broadcast<NetBroadcastTuple> encoder;
     private final boolean withUpdater;
+    private final String workspaces;
     private transient String config;
 
-    ReusingWorker(Broadcast<NetBroadcastTuple> broadcast, Broadcast<NetBroadcastTuple> frozenEncoder, boolean saveUpdater,
+    ReusingWorker(Broadcast<NetBroadcastTuple> broadcast, Broadcast<NetBroadcastTuple> frozenEncoder, String workspaces,
+                  boolean saveUpdater,
                   WorkerConfiguration configuration, Collection<TrainingHook> hooks,
                   Collection<TrainingListener> listeners, StatsStorageRouterProvider routerProvider) {
         super(broadcast, saveUpdater, configuration, hooks, listeners, routerProvider);
         this.tuple = broadcast;
         this.encoder = frozenEncoder;
         this.withUpdater = saveUpdater;
+        this.workspaces = workspaces;
     }
 
     @Override
@@ -90,6 +93,7 @@ final class ReusingWorker extends ParameterAveragingTrainingWorker {
 
     @Override
     public ComputationGraph getInitialModelGraph() {
+        Workspaces.apply(workspaces);   // this executor JVM's ND4J, before the round allocates anything
         NetBroadcastTuple t = tuple.getValue();
         config = t.getGraphConfiguration().toJson();
         ComputationGraph net;

@@ -122,15 +122,23 @@ public final class SparkTrainer {
     private final Plan plan;
     private final List<TrainingHook> extraHooks;
     private final boolean collectStats;
+    private final String workspaces;
 
     public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
                         boolean collectStats) {
+        this(sc, files, stageDir, plan, extraHooks, collectStats, "auto");
+    }
+
+    /** {@code workspaces}: how ND4J's workspaces hold memory in the workers ({@code train.workspaces}). */
+    public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
+                        boolean collectStats, String workspaces) {
         this.sc = sc;
         this.files = files;
         this.stageDir = stageDir;
         this.plan = plan;
         this.extraHooks = List.copyOf(extraHooks);
         this.collectStats = collectStats;
+        this.workspaces = workspaces;
     }
 
     public Checkpoints checkpoints() {
@@ -182,6 +190,8 @@ public final class SparkTrainer {
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .repartionData(Repartition.Never)
                 .collectTrainingStats(collectStats), extraHooks);
+        master.setWorkspaces(workspaces);
+        Workspaces.apply(workspaces);   // the driver's JVM, which is the executors' in local mode
         if (frozenEncoder != null) {
             master.setFrozenEncoder(sc.broadcast(new NetBroadcastTuple(frozenEncoder.getConfiguration(),
                     frozenEncoder.params(), null)));

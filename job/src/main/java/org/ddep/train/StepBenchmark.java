@@ -82,6 +82,7 @@ public final class StepBenchmark {
             throw new IllegalArgumentException("--image-size " + s.imageSize() + " must divide by "
                     + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
         }
+        Workspaces.apply(c.train().workspaces());
         long baseline = ProcessMemory.rssMb();
         try (PeakSampler peaks = new PeakSampler()) {
             boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
@@ -179,6 +180,9 @@ public final class StepBenchmark {
 
     private static List<org.nd4j.linalg.api.memory.MemoryWorkspace> learning() {
         List<org.nd4j.linalg.api.memory.MemoryWorkspace> out = new ArrayList<>();
+        if (Workspaces.spilling()) {
+            return out;   // nothing settles or is held: every cycle allocates and frees
+        }
         for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
             boolean learns = w.getWorkspaceConfiguration().getPolicyLearning()
                     != org.nd4j.linalg.api.memory.enums.LearningPolicy.NONE;
