@@ -45,7 +45,7 @@ class StepBenchmarkWorkspacesTest {
             Workspaces.apply("spill");
             assertEquals(0, StepBenchmark.learningWorkspaces(), "spilling: nothing will be held");
         } finally {
-            Workspaces.apply("auto");
+            Workspaces.apply("hold");
             Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(conf, id));
         }
     }

@@ -16,6 +16,6 @@ public record TrainSettings(int workers, int averagingFrequency, int prefetchBat
         return new TrainSettings(s.intIn("workers", 1, 100_000), s.intIn("averaging-frequency", 1, 100_000),
                 s.intIn("prefetch-batches", 0, 64), s.bool("stop-on-nan"), s.bool("collect-stats"),
                 s.intIn("chunk-rounds", 1, 10_000), s.intIn("checkpoint-rounds", 0, 100_000_000),
-                s.oneOf("workspaces", java.util.Set.of("auto", "hold", "spill")));
+                s.oneOf("workspaces", java.util.Set.of("hold", "spill")));
     }
 }

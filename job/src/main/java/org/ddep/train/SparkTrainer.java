@@ -126,7 +126,7 @@ public final class SparkTrainer {
 
     public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
                         boolean collectStats) {
-        this(sc, files, stageDir, plan, extraHooks, collectStats, "auto");
+        this(sc, files, stageDir, plan, extraHooks, collectStats, "hold");
     }
 
     /** {@code workspaces}: how ND4J's workspaces hold memory in the workers ({@code train.workspaces}). */

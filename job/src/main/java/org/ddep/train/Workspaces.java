@@ -14,13 +14,12 @@ public final class Workspaces {
     private Workspaces() {
     }
 
-    /** Applies {@code mode} (auto, hold or spill) to this JVM; returns whether arrays now spill. */
+    /** Applies {@code mode} (hold or spill) to this JVM; returns whether arrays now spill. */
     public static boolean apply(String mode) {
         boolean spill = switch (mode) {
             case "spill" -> true;
             case "hold" -> false;
-            case "auto" -> Nd4j.getEnvironment().isCPU();
-            default -> throw new IllegalArgumentException("train.workspaces must be auto, hold or spill, got " + mode);
+            default -> throw new IllegalArgumentException("train.workspaces must be hold or spill, got " + mode);
         };
         DebugMode want = spill ? DebugMode.SPILL_EVERYTHING : DebugMode.DISABLED;
         if (Nd4j.getWorkspaceManager().getDebugMode() != want) {
