@@ -9,7 +9,10 @@ import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.noise.DenoisingObjective;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +86,9 @@ public final class StepBenchmark {
                     + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
         }
         Workspaces.apply(c.train().workspaces());
+        // Workspaces are per thread and shared by name between models: one an earlier model on this
+        // thread used and this one does not would never settle. Start from none.
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         long baseline = ProcessMemory.rssMb();
         try (PeakSampler peaks = new PeakSampler()) {
             boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
@@ -108,7 +114,7 @@ public final class StepBenchmark {
             boolean stepsPeak = ProcessMemory.resetPeak();
             // DL4J's workspaces spill (allocate and free) while they learn their size over a number of
             // cycles, then hold that size for good: a step's steady memory is only reached once every
-            // workspace has settled (TransUNet at 512x512: about 9 steps; 113 MB per image more held).
+            // workspace has settled (TransUNet at 512x512: 8 steps for the peer architecture).
             int warmupRun = 0;
             while (warmupRun < s.warmup()
                     || (warmupRun < s.warmup() + MAX_EXTRA_WARMUP && learningWorkspaces() > 0)) {
@@ -130,7 +136,7 @@ public final class StepBenchmark {
             double seconds = nanos / 1e9;
             peaks.sample();
             if (Boolean.getBoolean("ddep.step-benchmark.workspaces")) {
-                for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+                for (var w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
                     System.err.printf("workspace %s: size %d MB, max cycle %d MB, last cycle %d MB%n", w.getId(),
                             w.getCurrentSize() >> 20, w.getMaxCycleAllocations() >> 20, w.getLastCycleAllocations() >> 20);
                 }
@@ -175,17 +181,16 @@ public final class StepBenchmark {
 
     /** The largest cycle of each workspace still learning, summed: what they will hold once settled. */
     static long learningWorkspaceBytes() {
-        return learning().stream().mapToLong(org.nd4j.linalg.api.memory.MemoryWorkspace::getMaxCycleAllocations).sum();
+        return learning().stream().mapToLong(MemoryWorkspace::getMaxCycleAllocations).sum();
     }
 
-    private static List<org.nd4j.linalg.api.memory.MemoryWorkspace> learning() {
-        List<org.nd4j.linalg.api.memory.MemoryWorkspace> out = new ArrayList<>();
+    private static List<MemoryWorkspace> learning() {
+        List<MemoryWorkspace> out = new ArrayList<>();
         if (Workspaces.spilling()) {
             return out;   // nothing settles or is held: every cycle allocates and frees
         }
-        for (var w : org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            boolean learns = w.getWorkspaceConfiguration().getPolicyLearning()
-                    != org.nd4j.linalg.api.memory.enums.LearningPolicy.NONE;
+        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            boolean learns = w.getWorkspaceConfiguration().getPolicyLearning() != LearningPolicy.NONE;
             if (learns && w.getMaxCycleAllocations() > 0 && w.getCurrentSize() == 0) {
                 out.add(w);
             }
