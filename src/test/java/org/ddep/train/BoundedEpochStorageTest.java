@@ -81,8 +81,8 @@ class BoundedEpochStorageTest {
         spark.sparkContext().addSparkListener(watch);
         try {
             new SparkTrainer(sc, new HadoopFiles(sc.hadoopConfiguration()), dir.resolve("stage").toUri().toString(), plan,
-                    List.of(), false).train(TinyModels.pointwise(3, 1), SparkTrainer.RoundSource.of(rowsRdd, order, fn),
-                    (e, m) -> { });
+                    List.of(), false, "hold").train(TinyModels.pointwise(3, 1),
+                    SparkTrainer.RoundSource.of(rowsRdd, order, fn), (e, m) -> { });
             spark.sparkContext().listenerBus().waitUntilEmpty();
         } finally {
             spark.sparkContext().removeSparkListener(watch);

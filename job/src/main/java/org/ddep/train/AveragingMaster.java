@@ -109,8 +109,8 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         roundBroadcast = broadcast;
         WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new ReusingWorker(broadcast, frozenEncoder, workspaces, saveUpdater, configuration, trainingHookList, listeners,
-                getRouterProvider());
+        return new ReusingWorker(broadcast, frozenEncoder, workspaces, saveUpdater, configuration, trainingHookList,
+                listeners, getRouterProvider());
     }
 
     @Override

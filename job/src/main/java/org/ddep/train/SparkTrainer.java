@@ -124,11 +124,6 @@ public final class SparkTrainer {
     private final boolean collectStats;
     private final String workspaces;
 
-    public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
-                        boolean collectStats) {
-        this(sc, files, stageDir, plan, extraHooks, collectStats, "hold");
-    }
-
     /** {@code workspaces}: how ND4J's workspaces hold memory in the workers ({@code train.workspaces}). */
     public SparkTrainer(JavaSparkContext sc, HadoopFiles files, String stageDir, Plan plan, List<TrainingHook> extraHooks,
                         boolean collectStats, String workspaces) {
