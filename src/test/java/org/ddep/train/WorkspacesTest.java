@@ -18,8 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code train.workspaces}: spilling trains the same numbers as holding, and leaves no workspace
- * memory allocated between steps, where holding keeps each workspace's learnt size.
+ * {@code train.workspaces}: spilling and lean per-vertex workspaces train the same numbers as holding;
+ * spilling leaves no workspace memory allocated between steps, lean none in the per-vertex workspaces,
+ * where holding keeps each workspace's learnt size.
  */
 class WorkspacesTest {
     @AfterEach
@@ -34,6 +35,24 @@ class WorkspacesTest {
         assertFalse(Workspaces.apply("hold"));
         assertFalse(Workspaces.spilling());
         assertThrows(IllegalArgumentException.class, () -> Workspaces.apply("sometimes"));
+    }
+
+    @Test
+    void leanTrainsTheSameParametersAndItsPerVertexWorkspacesHoldNothing() {
+        INDArray held = train("hold");
+        long heldRings = workspaceBytes(true);
+        INDArray lean = train("lean");
+        assertEquals(held, lean, "the same three Adam steps with lean per-vertex workspaces");
+        assertTrue(heldRings > 0, "holding keeps the per-vertex workspaces' learnt sizes: " + heldRings);
+        assertEquals(0, workspaceBytes(true), "lean per-vertex workspaces hold nothing after a step");
+        assertTrue(workspaceBytes(false) > 0, "the training pass's own workspaces still hold");
+        MemoryWorkspace first = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.RING_PREFIX + 0);
+        assertTrue(Workspaces.isLean(first), "DL4J used the lean workspace, not one of its own");
+        assertTrue(first.getMaxCycleAllocations() > 0, "the steps allocated in it");
+        Workspaces.apply("hold");
+        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            assertFalse(Workspaces.isLean(w), "back to hold: DL4J's own per-vertex workspaces again: " + w.getId());
+        }
     }
 
     @Test
@@ -63,9 +82,16 @@ class WorkspacesTest {
     }
 
     private static long workspaceBytes() {
+        return workspaceBytes(true) + workspaceBytes(false);
+    }
+
+    /** Bytes held by this thread's per-vertex workspaces ({@code rings}) or by its others. */
+    private static long workspaceBytes(boolean rings) {
         long sum = 0;
         for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            sum += w.getCurrentSize();
+            if (w.getId().startsWith(Workspaces.RING_PREFIX) == rings) {
+                sum += w.getCurrentSize();
+            }
         }
         return sum;
     }

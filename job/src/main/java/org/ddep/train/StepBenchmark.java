@@ -85,10 +85,10 @@ public final class StepBenchmark {
             throw new IllegalArgumentException("--image-size " + s.imageSize() + " must divide by "
                     + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
         }
-        Workspaces.apply(c.train().workspaces());
         // Workspaces are per thread and shared by name between models: one an earlier model on this
         // thread used and this one does not would never settle. Start from none.
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        Workspaces.apply(c.train().workspaces());
         long baseline = ProcessMemory.rssMb();
         try (PeakSampler peaks = new PeakSampler()) {
             boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
@@ -191,7 +191,7 @@ public final class StepBenchmark {
         }
         for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
             boolean learns = w.getWorkspaceConfiguration().getPolicyLearning() != LearningPolicy.NONE;
-            if (learns && w.getMaxCycleAllocations() > 0 && w.getCurrentSize() == 0) {
+            if (learns && w.getMaxCycleAllocations() > 0 && w.getCurrentSize() == 0 && !Workspaces.isLean(w)) {
                 out.add(w);
             }
         }

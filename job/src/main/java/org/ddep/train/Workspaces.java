@@ -1,31 +1,106 @@
 package org.ddep.train;
 
+import org.ddep.config.TrainSettings;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.DebugMode;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.factory.Nd4j;
 
+
 /**
- * How ND4J's workspaces hold memory in this JVM ({@code train.workspaces}). DL4J's workspaces learn
- * the largest cycle they see, then keep that much memory allocated for good; a training step uses a
- * dozen of them, each holding its own peak while the others peak. Spilling allocates every array
- * when it is needed and frees it when its workspace closes, which is how PyTorch works on CPU. The
- * setting is the workspace manager's, so it covers the whole JVM.
+ * How ND4J's workspaces hold memory ({@code train.workspaces}). DL4J's workspaces learn the largest
+ * cycle they see, then keep that much memory allocated for good; a training step uses a dozen of
+ * them, each holding its own peak while the others peak.
+ * <ul>
+ * <li>{@code hold}: DL4J's default.</li>
+ * <li>{@code lean}: the per-vertex workspaces ({@code WS_LAYER_ACT_0..n}: a graph's activations in
+ * inference and its activation gradients in the backward pass, handed from vertex to vertex as a
+ * stack) allocate each array when it is needed and free it when the workspace closes; the training
+ * pass's activations and the layers' working memory still hold. Each of those per-vertex workspaces
+ * would otherwise keep the largest array it ever held, and they are several, so they hold several
+ * of the largest arrays of the network at once. Set per thread: {@link #prepareThread} runs on the
+ * thread that trains.</li>
+ * <li>{@code spill}: every workspace allocates and frees every array, as PyTorch does on CPU; the
+ * setting is ND4J's debug mode, so it covers the whole JVM.</li>
+ * </ul>
  */
 public final class Workspaces {
+    /** DL4J's names for the per-vertex workspaces ({@code ComputationGraph}: "WS_LAYER_ACT_" + index). */
+    static final String RING_PREFIX = "WS_LAYER_ACT_";
+    /** More than any graph here uses at once (TransUNet uses 6); one not used costs nothing. */
+    static final int RING_SLOTS = 64;
+    /**
+     * Learns "over time" but never reaches its initialisation cycle, so it stays empty: every array
+     * spills, and ND4J frees spilled arrays when a learning workspace closes (a workspace that does not
+     * learn would keep them until it is next opened).
+     */
+    static final WorkspaceConfiguration LEAN_RING = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyLearning(LearningPolicy.OVER_TIME)
+            .cyclesBeforeInitialization(Integer.MAX_VALUE)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.02)
+            .build();
+
     private Workspaces() {
     }
 
-    /** Applies {@code mode} (hold or spill) to this JVM; returns whether arrays now spill. */
+    /** Checks {@code mode}; fails naming the key and the modes. */
+    public static String check(String mode) {
+        if (!TrainSettings.WORKSPACE_MODES.contains(mode)) {
+            throw new IllegalArgumentException("train.workspaces must be hold, lean or spill, got " + mode);
+        }
+        return mode;
+    }
+
+    /**
+     * Applies {@code mode} to this JVM and to the calling thread's workspaces (call it on the thread
+     * that trains, before the step allocates); returns whether every array now spills.
+     */
     public static boolean apply(String mode) {
-        boolean spill = switch (mode) {
-            case "spill" -> true;
-            case "hold" -> false;
-            default -> throw new IllegalArgumentException("train.workspaces must be hold or spill, got " + mode);
-        };
+        boolean spill = check(mode).equals("spill");
         DebugMode want = spill ? DebugMode.SPILL_EVERYTHING : DebugMode.DISABLED;
         if (Nd4j.getWorkspaceManager().getDebugMode() != want) {
             Nd4j.getWorkspaceManager().setDebugMode(want);
         }
+        prepareThread(mode.equals("lean"));
         return spill;
+    }
+
+    /**
+     * Gives the calling thread lean per-vertex workspaces (DL4J finds them by name and uses them as
+     * they are), or DL4J's own again: a lean one is destroyed so that DL4J recreates it.
+     */
+    static void prepareThread(boolean lean) {
+        var manager = Nd4j.getWorkspaceManager();
+        for (int i = 0; i < RING_SLOTS; i++) {
+            String id = RING_PREFIX + i;
+            if (manager.checkIfWorkspaceExists(id)) {
+                MemoryWorkspace ws = manager.getWorkspaceForCurrentThread(id);
+                if (isLean(ws) == lean) {
+                    continue;
+                }
+                if (ws.isScopeActive()) {
+                    throw new IllegalStateException("workspace " + id + " is open: apply train.workspaces between steps");
+                }
+                manager.destroyWorkspace(ws);
+            }
+            if (lean) {
+                manager.getWorkspaceForCurrentThread(LEAN_RING, id);
+            }
+        }
+    }
+
+    /** Whether {@code ws} is one of the lean per-vertex workspaces (it never settles, by design). */
+    public static boolean isLean(MemoryWorkspace ws) {
+        return ws.getWorkspaceConfiguration().getCyclesBeforeInitialization() == Integer.MAX_VALUE
+                && ws.getId().startsWith(RING_PREFIX);
     }
 
     /** Whether arrays spill in this JVM. */
