@@ -7,7 +7,10 @@ import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.train.CosineDecay;
 import org.ddep.train.StepBenchmark;
+import org.ddep.train.Workspaces;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -59,10 +62,21 @@ class StepBenchmarkCommandTest {
     @Test
     void pretrainDecoderStepUsesTheDenoisingModel() throws Exception {
         List<String> args = new ArrayList<>(List.of("step-benchmark", "--stage", "pretrain-decoder", "--batch", "1",
-                "--image-size", "32", "--steps", "1", "--warmup", "0"));
+                "--image-size", "32", "--steps", "1", "--warmup", "0", "--set", "train.workspaces=lean"));
         TINY_TRANSUNET.forEach(k -> args.addAll(List.of("--set", k)));
-        String out = capture(0, args.toArray(String[]::new))[0];
+        String out;
+        MemoryWorkspace ring;
+        try {
+            out = capture(0, args.toArray(String[]::new))[0];
+            ring = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.RING_PREFIX + 0);
+        } finally {
+            Workspaces.apply("hold");
+        }
         JsonNode j = new ObjectMapper().readTree(out.lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow());
+        // train.workspaces applies as the workers apply it: the steps ran with lean per-vertex workspaces.
+        assertEquals("lean", j.get("workspaces").asText(), out);
+        assertTrue(Workspaces.isLean(ring) && ring.getMaxCycleAllocations() > 0 && ring.getCurrentSize() == 0,
+                "the steps used the lean per-vertex workspace, which holds nothing after them");
         long params = ModelFactory.create(ConfigLoader.load(null, TINY_TRANSUNET).model(), Head.denoise(),
                 new CosineDecay(1e-4, 1), 0).numParams();
         assertEquals(params, j.get("params").asLong());

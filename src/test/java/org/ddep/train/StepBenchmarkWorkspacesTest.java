@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A workspace that learns its size over several cycles (as DL4J's layer-activation workspaces do, one
  * cycle per graph vertex) counts as learning until it holds that size; the step benchmark warms up
- * until none does. With {@code train.workspaces = spill} none ever holds memory, so none is learning.
+ * until none does. With {@code train.workspaces = spill} none ever holds memory, so none is learning;
+ * with {@code lean} the per-vertex workspaces never hold memory, by design, and are not waited for.
  */
 class StepBenchmarkWorkspacesTest {
     @Test
@@ -47,6 +48,27 @@ class StepBenchmarkWorkspacesTest {
         } finally {
             Workspaces.apply("hold");
             Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(conf, id));
+        }
+    }
+
+    @Test
+    void leanPerVertexWorkspacesNeverSettleByDesignSoTheyDoNotCountAsLearning() {
+        try {
+            Workspaces.apply("lean");
+            int before = StepBenchmark.learningWorkspaces();
+            String id = Workspaces.RING_PREFIX + 0;
+            for (int cycle = 1; cycle <= 3; cycle++) {
+                try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Workspaces.LEAN_RING, id)) {
+                    Nd4j.create(DataType.FLOAT, 1024, 256);
+                }
+            }
+            MemoryWorkspace ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id);
+            assertTrue(Workspaces.isLean(ws), "apply(lean) put a lean workspace under DL4J's name");
+            assertTrue(ws.getMaxCycleAllocations() >= 1024 * 256 * 4, "it was used");
+            assertEquals(0, ws.getCurrentSize(), "and holds nothing");
+            assertEquals(before, StepBenchmark.learningWorkspaces(), "a lean workspace is not waited for");
+        } finally {
+            Workspaces.apply("hold");
         }
     }
 }

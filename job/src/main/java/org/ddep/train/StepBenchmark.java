@@ -60,7 +60,7 @@ public final class StepBenchmark {
     public record Result(Spec spec, String arch, long params, double imagesPerS, double secondsPerStep,
                          long peakRssMb, long peakNativeMb, long peakJavacppMb, long baselineRssMb, long stepPeakRssMb,
                          long stepPeakNativeMb, long encoderPassPeakRssMb, long fitPeakRssMb, int warmupRun,
-                         int learningWorkspaces, long learningMb) {
+                         int learningWorkspaces, long learningMb, String workspaces) {
         /** One JSON line. */
         public String json() {
             return String.format(Locale.ROOT, "{\"stage\":\"%s\",\"arch\":\"%s\",\"batch\":%d,\"image_size\":%d,"
@@ -68,10 +68,10 @@ public final class StepBenchmark {
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
                             + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"encoder_pass_peak_rss_mb\":%d,"
                             + "\"fit_peak_rss_mb\":%d,\"warmup_run\":%d,\"workspaces_learning\":%d,"
-                            + "\"workspaces_learning_mb\":%d,\"threads\":\"%s\"}",
+                            + "\"workspaces_learning_mb\":%d,\"workspaces\":\"%s\",\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
                     secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
-                    encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces, learningMb,
+                    encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces, learningMb, workspaces,
                     System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
@@ -85,10 +85,6 @@ public final class StepBenchmark {
             throw new IllegalArgumentException("--image-size " + s.imageSize() + " must divide by "
                     + c.model().inputDivisor() + " (" + c.model().divisorReason() + ")");
         }
-        // Workspaces are per thread and shared by name between models: one an earlier model on this
-        // thread used and this one does not would never settle. Start from none.
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        Workspaces.apply(c.train().workspaces());
         long baseline = ProcessMemory.rssMb();
         try (PeakSampler peaks = new PeakSampler()) {
             boolean denoise = s.stage().equals(DdepConfig.PRETRAIN_DECODER);
@@ -105,6 +101,11 @@ public final class StepBenchmark {
                 net.close();
                 net = decoder;
             }
+            // Workspaces are per thread and shared by name between models: one an earlier model on this
+            // thread used and this one does not would never settle. Start from none (closing a graph, as
+            // the split does, destroys them too), then as the stage's workers set them.
+            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+            Workspaces.apply(c.train().workspaces());
             SplittableRandom rnd = new SplittableRandom(c.seed());
             DenoisingObjective noise = new DenoisingObjective(c.noise());
             // Building the model (and, for the decoder stage, splitting it) can peak above a small batch's
@@ -146,7 +147,7 @@ public final class StepBenchmark {
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
                     Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
                     baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1], warmupRun, learning,
-                    learningMb);
+                    learningMb, c.train().workspaces());
         }
     }
 

@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Workspaces {
     /** DL4J's names for the per-vertex workspaces ({@code ComputationGraph}: "WS_LAYER_ACT_" + index). */
-    static final String RING_PREFIX = "WS_LAYER_ACT_";
+    public static final String RING_PREFIX = "WS_LAYER_ACT_";
     /** More than any graph here uses at once (TransUNet uses 6); one not used costs nothing. */
     static final int RING_SLOTS = 64;
     /**
