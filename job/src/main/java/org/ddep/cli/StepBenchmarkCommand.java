@@ -40,6 +40,11 @@ final class StepBenchmarkCommand implements Callable<Integer> {
             + "are those of steady training (warmup_run, workspaces_learning in the output).")
     int warmup;
 
+    @Option(names = "--settle", defaultValue = "early", description = "early (default): DL4J's workspaces learn "
+            + "their sizes in the first step and hold, from the next, what they hold once settled in training (up to "
+            + "2%% over-allocation); dl4j: DL4J's own learning, over tens of steps for a graph of hundreds of vertices.")
+    String settle;
+
     @Option(names = "--classes", defaultValue = "19", description = "Classes of the finetune head (default 19, Cityscapes).")
     int classes;
 
@@ -48,9 +53,13 @@ final class StepBenchmarkCommand implements Callable<Integer> {
         DdepConfig c = options.load();
         int size = imageSize > 0 ? imageSize
                 : stage.equals(DdepConfig.PRETRAIN_DECODER) ? c.decoder().imageSize() : c.finetune().schedule().imageSize();
+        if (!settle.equals("early") && !settle.equals("dl4j")) {
+            throw new ConfigError("step-benchmark: --settle must be early or dl4j, got " + settle);
+        }
         StepBenchmark.Result r;
         try {
-            r = StepBenchmark.run(c, new StepBenchmark.Spec(stage, batch, size, steps, warmup, classes));
+            r = StepBenchmark.run(c, new StepBenchmark.Spec(stage, batch, size, steps, warmup, classes,
+                    settle.equals("early")));
         } catch (IllegalArgumentException e) {
             throw new ConfigError("step-benchmark: " + e.getMessage());
         }

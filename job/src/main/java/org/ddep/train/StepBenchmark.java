@@ -33,7 +33,12 @@ public final class StepBenchmark {
     public static final List<String> STAGES = List.of(DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE);
 
     /** What to run. */
-    public record Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes) {
+    public record Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes, boolean settleEarly) {
+        /** With DL4J's workspaces settling early ({@link Workspaces#settleEarly}). */
+        public Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes) {
+            this(stage, batch, imageSize, steps, warmup, classes, true);
+        }
+
         public Spec {
             if (!STAGES.contains(stage)) {
                 throw new IllegalArgumentException("--stage " + stage + ": one of " + STAGES);
@@ -68,11 +73,11 @@ public final class StepBenchmark {
                             + "\"peak_rss_mb\":%d,\"peak_native_mb\":%d,\"peak_javacpp_mb\":%d,\"rss_before_model_mb\":%d,"
                             + "\"steps_peak_rss_mb\":%d,\"steps_peak_native_mb\":%d,\"encoder_pass_peak_rss_mb\":%d,"
                             + "\"fit_peak_rss_mb\":%d,\"warmup_run\":%d,\"workspaces_learning\":%d,"
-                            + "\"workspaces_learning_mb\":%d,\"workspaces\":\"%s\",\"threads\":\"%s\"}",
+                            + "\"workspaces_learning_mb\":%d,\"workspaces\":\"%s\",\"settle\":\"%s\",\"threads\":\"%s\"}",
                     spec.stage(), arch, spec.batch(), spec.imageSize(), spec.steps(), spec.warmup(), params, imagesPerS,
                     secondsPerStep, peakRssMb, peakNativeMb, peakJavacppMb, baselineRssMb, stepPeakRssMb, stepPeakNativeMb,
                     encoderPassPeakRssMb, fitPeakRssMb, warmupRun, learningWorkspaces, learningMb, workspaces,
-                    System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
+                    spec.settleEarly() ? "early" : "dl4j", System.getenv().getOrDefault("OMP_NUM_THREADS", "default"));
         }
     }
 
@@ -106,6 +111,9 @@ public final class StepBenchmark {
             // the split does, destroys them too), then as the stage's workers set them.
             Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
             Workspaces.apply(c.train().workspaces());
+            if (s.settleEarly()) {
+                Workspaces.settleEarly();
+            }
             SplittableRandom rnd = new SplittableRandom(c.seed());
             DenoisingObjective noise = new DenoisingObjective(c.noise());
             // Building the model (and, for the decoder stage, splitting it) can peak above a small batch's
@@ -183,6 +191,15 @@ public final class StepBenchmark {
     /** The largest cycle of each workspace still learning, summed: what they will hold once settled. */
     static long learningWorkspaceBytes() {
         return learning().stream().mapToLong(MemoryWorkspace::getMaxCycleAllocations).sum();
+    }
+
+    /** The ids of this thread's workspaces still learning, with their largest cycle in bytes. */
+    static String learningIds() {
+        StringBuilder out = new StringBuilder();
+        for (MemoryWorkspace w : learning()) {
+            out.append(w.getId()).append('=').append(w.getMaxCycleAllocations()).append(' ');
+        }
+        return out.toString().trim();
     }
 
     private static List<MemoryWorkspace> learning() {
