@@ -56,6 +56,7 @@ class StepBenchmarkCommandTest {
         assertEquals(0, j.get("workspaces_learning_mb").asLong(), out);
         // By default DL4J's workspaces settle in the first step, so no warm-up beyond --warmup is needed.
         assertEquals("early", j.get("settle").asText(), out);
+        assertEquals("lean", j.get("workspaces").asText(), "train.workspaces = auto on the CPU backend: " + out);
         assertEquals(1, j.get("warmup_run").asInt(), out);
     }
 

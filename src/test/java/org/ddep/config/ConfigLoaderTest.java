@@ -117,7 +117,7 @@ class ConfigLoaderTest {
             "train.chunk-rounds=0                   | ddep.train.chunk-rounds = 0",
             "train.checkpoint-rounds=-1             | ddep.train.checkpoint-rounds = -1",
             "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds",
-            "train.workspaces=auto                  | ddep.train.workspaces",
+            "train.workspaces=sometimes             | ddep.train.workspaces",
             "prep.sources=[{name=a, layout=folder-pairs, input=x, pixels=jpegxl}] | ddep.prep.sources[0].pixels"})
     void badEvaluationSweepAndTrainingKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));

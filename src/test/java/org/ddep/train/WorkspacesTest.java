@@ -41,6 +41,16 @@ class WorkspacesTest {
     }
 
     @Test
+    void autoIsLeanOnTheCpuBackend() {
+        assertTrue(Nd4j.getEnvironment().isCPU(), "these tests run ND4J's CPU backend");
+        assertEquals("lean", Workspaces.resolve("auto"));
+        assertEquals("hold", Workspaces.resolve("hold"));
+        assertFalse(Workspaces.apply("auto"), "auto never spills");
+        assertTrue(Workspaces.isLean(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Workspaces.RING_PREFIX + 0)),
+                "auto put lean per-vertex workspaces on this thread");
+    }
+
+    @Test
     void leanTrainsTheSameParametersAndItsPerVertexWorkspacesHoldNothing() {
         INDArray held = train("hold");
         long heldRings = workspaceBytes(true);

@@ -6,7 +6,7 @@ import com.typesafe.config.Config;
 public record TrainSettings(int workers, int averagingFrequency, int prefetchBatches, boolean stopOnNan,
                             boolean collectStats, int chunkRounds, int checkpointRounds, String workspaces) {
     /** {@code train.workspaces}: how ND4J's workspaces hold memory ({@code org.ddep.train.Workspaces}). */
-    public static final java.util.Set<String> WORKSPACE_MODES = java.util.Set.of("hold", "lean", "spill");
+    public static final java.util.Set<String> WORKSPACE_MODES = java.util.Set.of("auto", "hold", "lean", "spill");
 
     /** These settings with another worker count and averaging frequency (the averaging sweep). */
     public TrainSettings withAveraging(int workers, int averagingFrequency) {

@@ -35,7 +35,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
     private transient int roundIterations;
     private transient Broadcast<NetBroadcastTuple> roundBroadcast;
     private transient Broadcast<NetBroadcastTuple> frozenEncoder;
-    private transient String workspaces = "hold";
+    private transient String workspaces = "auto";
 
     AveragingMaster(Builder builder, List<TrainingHook> extraHooks) {
         super(builder);
@@ -60,7 +60,7 @@ public final class AveragingMaster extends ParameterAveragingTrainingMaster {
         }
     }
 
-    /** How the workers' ND4J workspaces hold memory ({@code train.workspaces}: hold or spill). */
+    /** How the workers' ND4J workspaces hold memory ({@code train.workspaces}: auto, hold, lean or spill). */
     void setWorkspaces(String mode) {
         this.workspaces = mode;
     }

@@ -155,7 +155,7 @@ public final class StepBenchmark {
             return new Result(s, c.model().arch(), params, s.batch() * s.steps() / seconds, seconds / s.steps(),
                     Math.max(setupPeakRss, stepsRss), Math.max(setupPeakNative, stepsNative), peaks.javacpp >> 20,
                     baseline, stepsPeak ? stepsRss : -1, stepsNative, phases[0], phases[1], warmupRun, learning,
-                    learningMb, c.train().workspaces());
+                    learningMb, Workspaces.resolve(c.train().workspaces()));
         }
     }
 

@@ -16,6 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * cycle they see, then keep that much memory allocated for good; a training step uses a dozen of
  * them, each holding its own peak while the others peak.
  * <ul>
+ * <li>{@code auto} (the default): {@code lean} on ND4J's CPU backend, {@code hold} on any other (CUDA), decided
+ * in each JVM that trains, so a CPU driver and GPU executors each get theirs.</li>
  * <li>{@code hold}: DL4J's default.</li>
  * <li>{@code lean}: the per-vertex workspaces ({@code WS_LAYER_ACT_0..n}: a graph's activations in
  * inference and its activation gradients in the backward pass, handed from vertex to vertex as a
@@ -102,17 +104,30 @@ public final class Workspaces {
     /** Checks {@code mode}; fails naming the key and the modes. */
     public static String check(String mode) {
         if (!TrainSettings.WORKSPACE_MODES.contains(mode)) {
-            throw new IllegalArgumentException("train.workspaces must be hold, lean or spill, got " + mode);
+            throw new IllegalArgumentException("train.workspaces must be auto, hold, lean or spill, got " + mode);
         }
         return mode;
     }
 
     /**
-     * Applies {@code mode} to this JVM and to the calling thread's workspaces (call it on the thread
+     * The mode {@code mode} means in this JVM: {@code auto} is {@code lean} on the CPU backend and
+     * {@code hold} on CUDA, where ND4J 1.0.0-M2.1 pools no device allocation, so a lean workspace's
+     * arrays would each be a device allocation and free per step (docs/gpu.md).
+     */
+    public static String resolve(String mode) {
+        if (!check(mode).equals("auto")) {
+            return mode;
+        }
+        return Nd4j.getEnvironment().isCPU() ? "lean" : "hold";
+    }
+
+    /**
+     * Applies {@code setting} (resolved by {@link #resolve}) to this JVM and to the calling thread's workspaces (call it on the thread
      * that trains, before the step allocates); returns whether every array now spills.
      */
-    public static boolean apply(String mode) {
-        boolean spill = check(mode).equals("spill");
+    public static boolean apply(String setting) {
+        String mode = resolve(setting);
+        boolean spill = mode.equals("spill");
         DebugMode want = spill ? DebugMode.SPILL_EVERYTHING : DebugMode.DISABLED;
         if (Nd4j.getWorkspaceManager().getDebugMode() != want) {
             Nd4j.getWorkspaceManager().setDebugMode(want);
