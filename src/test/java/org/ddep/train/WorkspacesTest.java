@@ -117,6 +117,7 @@ class WorkspacesTest {
         assertEquals(0, StepBenchmark.learningWorkspaces(), "the others settled after one step");
     }
 
+    /** A fresh tiny UNet, with this thread's workspaces destroyed first, then {@code mode} applied. */
     private static ComputationGraph tinyUnet(String mode, boolean settleEarly) {
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         Workspaces.apply(mode);
@@ -128,6 +129,7 @@ class WorkspacesTest {
         return net;
     }
 
+    /** The same minibatch at every call. */
     private static MultiDataSet data() {
         int side = TinyModels.spec("unet").inputDivisor() * 2;
         Nd4j.getRandom().setSeed(17);
@@ -148,15 +150,9 @@ class WorkspacesTest {
 
     /** Three steps of a fresh tiny UNet on fixed data, with this thread's workspaces destroyed first. */
     private static INDArray train(String mode) {
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        Workspaces.apply(mode);
-        ComputationGraph net = ModelFactory.create(TinyModels.spec("unet"), Head.denoise(), new CosineDecay(1e-3, 10), 11);
-        Nd4j.getRandom().setSeed(13);
-        int side = TinyModels.spec("unet").inputDivisor() * 2;
-        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, side, side);
-        INDArray y = Nd4j.randn(DataType.FLOAT, 2, 3, side, side);
+        ComputationGraph net = tinyUnet(mode, false);
         for (int i = 0; i < 3; i++) {
-            net.fit(new MultiDataSet(x.dup(), y.dup()));
+            net.fit(data());
         }
         return net.params().dup();
     }

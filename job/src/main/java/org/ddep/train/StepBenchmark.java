@@ -32,13 +32,8 @@ public final class StepBenchmark {
     /** Stages a step can be measured for. */
     public static final List<String> STAGES = List.of(DdepConfig.PRETRAIN_DECODER, DdepConfig.FINETUNE);
 
-    /** What to run. */
+    /** What to run; {@code settleEarly}: DL4J's workspaces settle in the first step ({@link Workspaces#settleEarly}). */
     public record Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes, boolean settleEarly) {
-        /** With DL4J's workspaces settling early ({@link Workspaces#settleEarly}). */
-        public Spec(String stage, int batch, int imageSize, int steps, int warmup, int classes) {
-            this(stage, batch, imageSize, steps, warmup, classes, true);
-        }
-
         public Spec {
             if (!STAGES.contains(stage)) {
                 throw new IllegalArgumentException("--stage " + stage + ": one of " + STAGES);

@@ -10,6 +10,8 @@ import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.function.Predicate;
+
 
 /**
  * How ND4J's workspaces hold memory ({@code train.workspaces}). DL4J's workspaces learn the largest
@@ -81,24 +83,17 @@ public final class Workspaces {
      * training keeps DL4J's configuration. Call after {@link #apply} and before the first step.
      */
     public static void settleEarly() {
-        var manager = Nd4j.getWorkspaceManager();
         if (spilling()) {
             return;   // nothing is held
         }
-        for (int i = -1; i < RING_SLOTS; i++) {
-            String id = i < 0 ? WORKING_MEM : RING_PREFIX + i;
-            if (manager.checkIfWorkspaceExists(id)) {
-                MemoryWorkspace ws = manager.getWorkspaceForCurrentThread(id);
-                if (isLean(ws) || ws.getWorkspaceConfiguration().getPolicyLearning() == LearningPolicy.FIRST_LOOP) {
-                    continue;
-                }
-                if (ws.isScopeActive()) {
-                    throw new IllegalStateException("workspace " + id + " is open: settle workspaces between steps");
-                }
-                manager.destroyWorkspace(ws);
-            }
-            manager.getWorkspaceForCurrentThread(SETTLE_EARLY, id);
+        replace(WORKING_MEM, SETTLE_EARLY, Workspaces::settlesEarly);
+        for (int i = 0; i < RING_SLOTS; i++) {
+            replace(RING_PREFIX + i, SETTLE_EARLY, ws -> isLean(ws) || settlesEarly(ws));
         }
+    }
+
+    private static boolean settlesEarly(MemoryWorkspace ws) {
+        return ws.getWorkspaceConfiguration().getPolicyLearning() == LearningPolicy.FIRST_LOOP;
     }
 
     /** Checks {@code mode}; fails naming the key and the modes. */
@@ -141,22 +136,30 @@ public final class Workspaces {
      * they are), or DL4J's own again: a lean one is destroyed so that DL4J recreates it.
      */
     static void prepareThread(boolean lean) {
-        var manager = Nd4j.getWorkspaceManager();
         for (int i = 0; i < RING_SLOTS; i++) {
-            String id = RING_PREFIX + i;
-            if (manager.checkIfWorkspaceExists(id)) {
-                MemoryWorkspace ws = manager.getWorkspaceForCurrentThread(id);
-                if (isLean(ws) == lean) {
-                    continue;
-                }
-                if (ws.isScopeActive()) {
-                    throw new IllegalStateException("workspace " + id + " is open: apply train.workspaces between steps");
-                }
-                manager.destroyWorkspace(ws);
+            replace(RING_PREFIX + i, lean ? LEAN_RING : null, ws -> isLean(ws) == lean);
+        }
+    }
+
+    /**
+     * Leaves the calling thread's workspace {@code id} if it is {@code wanted}; otherwise destroys it and,
+     * given {@code conf}, creates it with that configuration (DL4J finds a workspace by name and uses it as
+     * it is); without, DL4J creates its own again when it next needs one.
+     */
+    private static void replace(String id, WorkspaceConfiguration conf, Predicate<MemoryWorkspace> wanted) {
+        var manager = Nd4j.getWorkspaceManager();
+        if (manager.checkIfWorkspaceExists(id)) {
+            MemoryWorkspace ws = manager.getWorkspaceForCurrentThread(id);
+            if (wanted.test(ws)) {
+                return;
             }
-            if (lean) {
-                manager.getWorkspaceForCurrentThread(LEAN_RING, id);
+            if (ws.isScopeActive()) {
+                throw new IllegalStateException("workspace " + id + " is open: change workspaces between steps");
             }
+            manager.destroyWorkspace(ws);
+        }
+        if (conf != null) {
+            manager.getWorkspaceForCurrentThread(conf, id);
         }
     }
 
