@@ -8,15 +8,17 @@
 # (the slope between the smallest and largest batch; for ddep from the peak of the steps alone, which
 # `ddep step-benchmark` reports as steps_peak_rss_mb) and the ratios to the peer.
 # Usage: bench/transunet-benchmark.sh [IMG=128] [BATCHES="1 4"] [STEPS=2] [THREADS=2] [REPS=1]
-#        [STAGES="pretrain-decoder finetune"]
+#        [STAGES="pretrain-decoder finetune"] [WORKSPACES=auto]
+# WORKSPACES is ddep's train.workspaces: auto (lean on the CPU backend), or hold, what auto means on CUDA,
+# for sizing GPU executors.
 # Needs Debian's python3-torch and python3-torchvision for the peer.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 img="${1:-128}"; batches="${2:-1 4}"; steps="${3:-2}"; threads="${4:-2}"; reps="${5:-1}"
-stages="${6:-pretrain-decoder finetune}"
+stages="${6:-pretrain-decoder finetune}"; workspaces="${7:-auto}"
 peer="${DDEP_PEER:-$here/../shared/bench/peer_torch.py}"
 py="${PYTHON:-/usr/bin/python3}"
-out="$here/target/bench-transunet"; mkdir -p "$out"; results="$out/results-$img.jsonl"; : > "$results"
+out="$here/target/bench-transunet"; mkdir -p "$out"; results="$out/results-$img-$workspaces.jsonl"; : > "$results"
 cd "$here"
 mvn -q -B -DskipTests compile dependency:build-classpath@local-classpath
 cp="target/classes:$(cat target/classpath.txt)"
@@ -30,7 +32,7 @@ for rep in $(seq "$reps"); do
         [ "$arch" = peer ] && set_args=("${peer_arch[@]}") || set_args=("${paper_arch[@]}")
         OMP_NUM_THREADS="$threads" java -Xmx8g -Dorg.bytedeco.javacpp.maxbytes=20G -Dorg.bytedeco.javacpp.maxphysicalbytes=22G \
           "@$here/conf/jvm-options" -cp "$cp" org.ddep.cli.Main step-benchmark --stage "$step" --batch "$b" \
-          --image-size "$img" --steps "$steps" --warmup 1 "${set_args[@]}" 2>/dev/null \
+          --image-size "$img" --steps "$steps" --warmup 1 "${set_args[@]}" --set "train.workspaces=$workspaces" 2>/dev/null \
           | grep '^{' | sed "s/^{/{\"peer\":\"ddep\",\"arch_name\":\"$arch\",\"rep\":$rep,/" | tee -a "$results"
       done
       /usr/bin/time -f "{\"peer\":\"pytorch-rss\",\"stage\":\"$step\",\"batch\":$b,\"rep\":$rep,\"peak_rss_kb\":%M}" \

@@ -82,6 +82,13 @@ class CustomLayerGradientTest {
         check(new StdConvGroupNorm(4, 6, 3, 2, 3, 1e-6, false, c), 4, 6, 6, 6, 3, 3);
     }
 
+    /** A 1x1 output: each channel's variance over H, W is zero, the group's is its channels' spread. */
+    @ParameterizedTest
+    @EnumSource(EncoderConvention.class)
+    void groupNormOverOnePixel(EncoderConvention c) {
+        check(new StdConvGroupNorm(4, 6, 3, 2, 3, 1e-6, false, c), 4, 2, 2, 6, 1, 1);
+    }
+
     @ParameterizedTest
     @EnumSource(EncoderConvention.class)
     void bottleneckWithProjection(EncoderConvention c) {

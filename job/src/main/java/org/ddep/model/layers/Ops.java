@@ -39,15 +39,32 @@ final class Ops {
     /**
      * GroupNorm of NCHW {@code x} ({@code channels} split into {@code groups}), then a per-channel
      * affine transform with {@code scale} and {@code bias} of shape [1, C].
+     * <p>
+     * Written so that the layer's backward pass keeps as few full-size arrays as it can: the statistics are
+     * taken per channel (mean and variance over H, W; both backward passes need only {@code x}),
+     * combined per group (equal-sized channels: the group's mean is the mean of its channels' means, its
+     * variance the mean of their variances plus the variance of their means), and folded with the affine
+     * transform into one per-(image, channel) factor and shift. The full-size arrays are then {@code x}
+     * itself, {@code x * factor} and the result; the textbook form (centre, square, normalise, scale, shift,
+     * with the reshapes in between) kept eight, and a custom layer's intermediates are all alive at once
+     * while its backward pass runs.
      */
     static SDVariable groupNorm(SDVariable x, SDVariable scale, SDVariable bias, long channels, long h, long w,
                                 int groups, double eps) {
         SameDiff sd = x.getSameDiff();
-        SDVariable g = sd.reshape(x, -1, groups, channels / groups * h * w);
-        SDVariable centred = g.sub(g.mean(true, 2));
-        SDVariable var = centred.mul(centred).mean(true, 2);
-        SDVariable normed = sd.reshape(centred.mul(sd.math().rsqrt(var.add(eps))), -1, channels, h, w);
-        return normed.mul(sd.reshape(scale, 1, channels, 1, 1)).add(sd.reshape(bias, 1, channels, 1, 1));
+        long per = channels / groups;
+        SDVariable channelMean = sd.reshape(x.mean(true, 2, 3), -1, groups, per);                    // [N, G, C/G]
+        // Biased variance as the unbiased one times (n - 1) / n: the backward pass of ND4J's biased variance
+        // (reduce_variance_bp, 1.0.0-M2.1) differs from finite differences, the unbiased one's does not.
+        long n = h * w;
+        SDVariable channelVar = n == 1 ? channelMean.mul(0)
+                : sd.reshape(sd.variance(x, true, false, 2, 3).mul((double) (n - 1) / n), -1, groups, per);
+        SDVariable mean = channelMean.mean(true, 2);                                                 // [N, G, 1]
+        SDVariable spread = channelMean.sub(mean);
+        SDVariable var = channelVar.mean(true, 2).add(spread.mul(spread).mean(true, 2));
+        SDVariable factor = sd.math().rsqrt(var.add(eps)).mul(sd.reshape(scale, 1, groups, per));   // [N, G, C/G]
+        SDVariable shift = sd.reshape(bias, 1, groups, per).sub(mean.mul(factor));
+        return x.mul(sd.reshape(factor, -1, channels, 1, 1)).add(sd.reshape(shift, -1, channels, 1, 1));
     }
 
     /** LayerNorm over dimension {@code dim} (kept for broadcasting), with affine {@code scale} and {@code bias} already broadcastable. */
