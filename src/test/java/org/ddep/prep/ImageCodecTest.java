@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The OpenCV decoder against the javax.imageio one it replaced, on generated noise-textured images
+ * The OpenCV (training) and leptonica (prep) decoders against the javax.imageio one they replaced, on generated noise-textured images
  * of odd sizes: the same pixels for every PNG kind, the same within IDCT rounding for JPEG, mask
  * values kept as train ids, and damaged files still damaged.
  */
@@ -51,18 +51,23 @@ class ImageCodecTest {
     @Test
     void jpegPixelsDifferFromTheImageIoDecodersByIdctRoundingAtMost() throws IOException {
         int worst = 0;
+        int worstPrep = 0;
         for (int seed = 0; seed < 6; seed++) {
             BufferedImage colour = noise(BufferedImage.TYPE_INT_RGB, 10 + seed);
             for (byte[] jpeg : List.of(imageIo(colour, "jpeg"), ImageCodec.encodeJpeg(Pixels.of(colour)),
                     imageIo(noise(BufferedImage.TYPE_BYTE_GRAY, 20 + seed), "jpeg"))) {
                 Pixels old = reference(jpeg);
                 Pixels now = ImageCodec.decodeRgb(jpeg);
+                Pixels prep = ImageCodec.decodeChecked(jpeg);
                 assertEquals(List.of(old.height(), old.width()), List.of(now.height(), now.width()));
+                assertEquals(List.of(old.height(), old.width()), List.of(prep.height(), prep.width()));
                 worst = Math.max(worst, maxDifference(old.rgb(), now.rgb()));
+                worstPrep = Math.max(worstPrep, maxDifference(old.rgb(), prep.rgb()));
             }
         }
-        System.out.println("largest JPEG difference, javax.imageio vs OpenCV: " + worst + " of 255");
-        assertTrue(worst <= 2, "largest difference " + worst);
+        System.out.println("largest JPEG difference of 255 from javax.imageio: OpenCV " + worst + ", leptonica " + worstPrep);
+        assertTrue(worst <= 2, "largest difference, OpenCV " + worst);
+        assertTrue(worstPrep <= 2, "largest difference, leptonica " + worstPrep);
     }
 
     @Test
@@ -99,6 +104,7 @@ class ImageCodecTest {
         for (int i = 0; i < bad.size(); i++) {
             byte[] b = bad.get(i);
             assertThrows(IOException.class, () -> ImageCodec.decodeRgb(b), "case " + i);
+            assertThrows(IOException.class, () -> ImageCodec.decodeChecked(b), "prep, case " + i);
         }
         // All pixel data but no IEND chunk: javax.imageio read it, so it still decodes (by javax.imageio).
         assertArrayEquals(ImageCodec.decodeRgb(png).rgb(), ImageCodec.decodeRgb(Arrays.copyOf(png, png.length - 12)).rgb());
@@ -120,6 +126,31 @@ class ImageCodecTest {
     }
 
     @Test
+    void interleavedJavaImagesAreReadAsGetRgbReadsThem() {
+        Random r = new Random(33);
+        for (int type : new int[]{BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB}) {
+            BufferedImage img = new BufferedImage(W, H, type);
+            for (int y = 0; y < H; y++) {
+                for (int x = 0; x < W; x++) {
+                    img.setRGB(x, y, r.nextInt());
+                }
+            }
+            for (BufferedImage i : List.of(img, img.getSubimage(3, 5, W - 7, H - 9))) {
+                int w = i.getWidth();
+                int h = i.getHeight();
+                int[] argb = i.getRGB(0, 0, w, h, null, 0, w);
+                byte[] expected = new byte[3 * w * h];
+                for (int p = 0; p < argb.length; p++) {
+                    expected[3 * p] = (byte) (argb[p] >> 16);
+                    expected[3 * p + 1] = (byte) (argb[p] >> 8);
+                    expected[3 * p + 2] = (byte) argb[p];
+                }
+                assertArrayEquals(expected, Pixels.of(i).rgb(), "BufferedImage type " + type + ", " + w + "x" + h);
+            }
+        }
+    }
+
+    @Test
     void decodingOnManyThreadsGivesTheSamePixelsAndFreesItsNativeMemory() throws Exception {
         byte[] jpeg = ClassFolderFixtures.jpeg(120, 160, 40);
         byte[] expected = ImageCodec.decodeRgb(jpeg).rgb();
@@ -132,6 +163,7 @@ class ImageCodecTest {
                     boolean same = true;
                     for (int i = 0; i < 200; i++) {
                         same &= Arrays.equals(expected, ImageCodec.decodeRgb(jpeg).rgb());
+                        same &= Arrays.equals(expected, ImageCodec.decodeChecked(jpeg).rgb());
                         ImageCodec.encodeJpeg(Resize.image(ImageCodec.decodeRgb(jpeg), 60, 80));
                     }
                     return same;
@@ -143,7 +175,7 @@ class ImageCodecTest {
         } finally {
             pool.shutdown();
         }
-        // 1,600 decodes of 57 KB of pixels each: anything kept would show as megabytes.
+        // 2,400 decodes of 57 KB of pixels each: anything kept would show as megabytes.
         assertTrue(Pointer.totalBytes() - before < 1 << 20, "native bytes held: " + (Pointer.totalBytes() - before));
     }
 

@@ -19,12 +19,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Encoded image and mask bytes to pixels and back. The data path (prep and training) decodes and
- * encodes with OpenCV (libjpeg-turbo, libpng: {@link NativeCodec}); javax.imageio stays the judge
- * of every file OpenCV is not trusted with: an incomplete JPEG or PNG (OpenCV would decode the
- * readable part and fill the rest without a word), anything OpenCV rejects, and PNGs whose values
- * OpenCV would change (palette masks, bit depths other than 8). So damaged files are reported as
- * before, and pixels are those javax.imageio gives, exactly for PNG, within IDCT rounding for JPEG.
+ * Encoded image and mask bytes to pixels and back. Training decodes files prep accepted with OpenCV
+ * (libjpeg-turbo, libpng: {@link NativeCodec}). Prep, which must find damage, decodes JPEG with
+ * leptonica's libjpeg-turbo ({@link LeptonicaJpeg}, which fails on any libjpeg warning) and encodes
+ * resized images as JPEG with it (SIMD, which OpenCV's build lacks) or as PNG with OpenCV.
+ * javax.imageio stays the judge of every file the native decoders are not trusted with: an
+ * incomplete or damaged file (OpenCV would decode the readable part and fill the rest without a
+ * word), anything they reject, PNG at prep, CMYK JPEG, and PNGs whose values OpenCV would change
+ * (palette masks, bit depths other than 8). So damaged files are reported as before, and pixels are
+ * those javax.imageio gives, exactly for PNG, within IDCT rounding for JPEG.
  * Shards prepped with {@code pixels = raw} hold {@link RawPixels}, which every decode here passes
  * through unchanged.
  */
@@ -52,7 +55,11 @@ public final class ImageCodec {
         if (d.isEmpty()) {
             return Pixels.of(decodeWithImageIo(bytes));
         }
-        NativeCodec.Decoded px = d.get();
+        return rgb(d.get());
+    }
+
+    /** Decoded 8-bit pixels as RGB; grey through javax.imageio's grey-to-sRGB curve. */
+    private static Pixels rgb(NativeCodec.Decoded px) {
         if (px.channels() == 3) {
             return new Pixels(px.height(), px.width(), px.data());
         }
@@ -68,14 +75,22 @@ public final class ImageCodec {
     }
 
     /**
-     * Decodes a file that nothing has validated yet (prep): javax.imageio only, which reports damage
-     * inside a file too (libjpeg's warnings, e.g. a truncated JPEG that a tool closed with an end
-     * marker), where OpenCV decodes what it can without a word. Shard rows are files prep accepted,
+     * Decodes a file that nothing has validated yet (prep), with decoders that report damage inside
+     * a file too (libjpeg's warnings, e.g. a truncated JPEG that a tool closed with an end marker),
+     * where OpenCV decodes what it can without a word: JPEG with leptonica ({@link LeptonicaJpeg},
+     * which fails on any warning), and whatever leptonica does not accept, PNG and every other format
+     * with javax.imageio, which gives the verdict and its reason. Shard rows are files prep accepted,
      * so training decodes them with {@link #decodeRgb}.
      */
     public static Pixels decodeChecked(byte[] bytes) throws IOException {
         if (RawPixels.is(bytes)) {
             return RawPixels.pixels(bytes);
+        }
+        if (isJpeg(bytes)) {
+            Optional<NativeCodec.Decoded> d = LeptonicaJpeg.decode(bytes);
+            if (d.isPresent()) {
+                return rgb(d.get());
+            }
         }
         return Pixels.of(decodeWithImageIo(bytes));
     }
@@ -115,9 +130,9 @@ public final class ImageCodec {
         return bytes.length > 2 && (bytes[0] & 0xff) == 0xff && (bytes[1] & 0xff) == 0xd8;
     }
 
-    /** JPEG at quality 90 (libjpeg's scale), the quality prep re-encodes resized images with. */
+    /** JPEG at quality 90 (libjpeg's scale), the quality prep re-encodes resized images with (leptonica's SIMD libjpeg-turbo). */
     public static byte[] encodeJpeg(Pixels p) {
-        return NativeCodec.encodeJpeg(p, 90);
+        return LeptonicaJpeg.encode(p, 90);
     }
 
     /** An 8-bit RGB PNG. */

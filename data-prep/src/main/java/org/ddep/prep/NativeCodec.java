@@ -1,7 +1,6 @@
 package org.ddep.prep;
 
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.global.opencv_core;
 import org.bytedeco.opencv.global.opencv_imgproc;
@@ -11,7 +10,6 @@ import org.bytedeco.opencv.opencv_core.Size;
 import java.util.Optional;
 
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2RGB;
@@ -62,19 +60,11 @@ final class NativeCodec {
     record Decoded(int height, int width, int channels, byte[] data) {
     }
 
-    static byte[] encodeJpeg(Pixels p, int quality) {
-        try (PointerScope scope = new PointerScope()) {
-            Mat bgr = new Mat();
-            cvtColor(mat(p), bgr, COLOR_RGB2BGR);
-            return encode(".jpg", bgr, new IntPointer(IMWRITE_JPEG_QUALITY, quality));
-        }
-    }
-
     static byte[] encodePng(Pixels p) {
         try (PointerScope scope = new PointerScope()) {
             Mat bgr = new Mat();
             cvtColor(mat(p), bgr, COLOR_RGB2BGR);
-            return encode(".png", bgr, null);
+            return encode(".png", bgr);
         }
     }
 
@@ -82,7 +72,7 @@ final class NativeCodec {
     static byte[] encodeGreyPng(int height, int width, byte[] values) {
         try (PointerScope scope = new PointerScope()) {
             Mat grey = new Mat(height, width, opencv_core.CV_8UC1, new BytePointer(values));
-            return encode(".png", grey, null);
+            return encode(".png", grey);
         }
     }
 
@@ -102,11 +92,10 @@ final class NativeCodec {
         return new Mat(p.height(), p.width(), opencv_core.CV_8UC3, new BytePointer(p.rgb()));
     }
 
-    private static byte[] encode(String ext, Mat m, IntPointer params) {
+    private static byte[] encode(String ext, Mat m) {
         BytePointer buf = new BytePointer();
         try {
-            boolean ok = params == null ? imencode(ext, m, buf) : imencode(ext, m, buf, params);
-            if (!ok) {
+            if (!imencode(ext, m, buf)) {
                 throw new IllegalStateException("OpenCV could not encode a " + m.rows() + "x" + m.cols() + " image as " + ext);
             }
             byte[] out = new byte[(int) buf.limit()];

@@ -93,17 +93,17 @@ public final class PrepJob {
                 .mapPartitions(reader::readAll)
                 .persist(StorageLevel.DISK_ONLY());
         try {
+            // One pass over the kept outcomes for everything the driver needs before writing (it was four
+            // passes, each reading every kept image back from disk). Partials are merged in partition
+            // order, so the floating-point channel sums, and the manifest, are the same on every run.
+            Summary summary = new Summary();
+            outcomes.mapPartitions(Summary::of).collect().forEach(summary::merge);
             List<Skip> skips = new ArrayList<>(listing.skips());
-            skips.addAll(outcomes.filter(o -> o.skip != null).map(o -> o.skip).collect());
+            skips.addAll(summary.skips);
             skips.sort(Comparator.comparing(Skip::path));
-            Map<String, ImageStats> perSplit = new TreeMap<>(outcomes.filter(o -> o.record != null)
-                    .mapToPair(o -> new scala.Tuple2<>(o.split, o.stats))
-                    .reduceByKey(ImageStats::merge)
-                    .collectAsMap());
-            Map<String, Long> outOfRange = new TreeMap<>(outcomes.filter(o -> o.outOfRange > 0)
-                    .mapToPair(o -> new scala.Tuple2<>(o.maskPath, (long) o.outOfRange)).collectAsMap());
-            Map<String, Long> labelled = new TreeMap<>(outcomes.filter(o -> o.record != null && o.record.hasMask())
-                    .map(o -> o.split).countByValue());
+            Map<String, ImageStats> perSplit = summary.perSplit;
+            Map<String, Long> outOfRange = summary.outOfRange;
+            Map<String, Long> labelled = summary.labelled;
 
             long valid = perSplit.values().stream().mapToLong(s -> s.images).sum();
             Map<String, Long> byReason = skips.stream()
@@ -147,6 +147,41 @@ public final class PrepJob {
         } finally {
             outcomes.unpersist(false);
             jsc.clearJobGroup();
+        }
+    }
+
+    /** What one pass over the read outcomes tells the driver: skips, statistics per split, masks with out-of-range values, labelled images. */
+    static final class Summary implements Serializable {
+        final List<Skip> skips = new ArrayList<>();
+        final Map<String, ImageStats> perSplit = new TreeMap<>();
+        final Map<String, Long> outOfRange = new TreeMap<>();
+        final Map<String, Long> labelled = new TreeMap<>();
+
+        static java.util.Iterator<Summary> of(java.util.Iterator<InputReader.Outcome> outcomes) {
+            Summary s = new Summary();
+            while (outcomes.hasNext()) {
+                InputReader.Outcome o = outcomes.next();
+                if (o.skip != null) {
+                    s.skips.add(o.skip);
+                }
+                if (o.outOfRange > 0) {
+                    s.outOfRange.merge(o.maskPath, (long) o.outOfRange, Long::sum);
+                }
+                if (o.record != null) {
+                    s.perSplit.computeIfAbsent(o.split, k -> new ImageStats()).merge(o.stats);
+                    if (o.record.hasMask()) {
+                        s.labelled.merge(o.split, 1L, Long::sum);
+                    }
+                }
+            }
+            return List.of(s).iterator();
+        }
+
+        void merge(Summary o) {
+            skips.addAll(o.skips);
+            o.perSplit.forEach((k, v) -> perSplit.computeIfAbsent(k, x -> new ImageStats()).merge(v));
+            o.outOfRange.forEach((k, v) -> outOfRange.merge(k, v, Long::sum));
+            o.labelled.forEach((k, v) -> labelled.merge(k, v, Long::sum));
         }
     }
 
