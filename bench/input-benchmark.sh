@@ -5,8 +5,8 @@
 #   (a) denoising at 224 from 341x256 JPEGs, (b) fine-tuning at 512 from 683x512 JPEG + PNG mask
 #   pairs, (c) fine-tuning at 1024 from 2048x1024 PNG pairs; (b) and (c) again from the same pairs
 #   stored as `pixels = raw` prep stores them (b-raw, c-raw; the peer's figure is its (b), (c)).
-# Prints one JSON line per case and thread count (medians over the repetitions, with min and max)
-# and the per-stage costs on one thread.
+# Prints one JSON line per case and thread count (medians over the repetitions, with min and max;
+# the peer as it is and with glibc keeping freed memory, "kept") and the per-stage costs on one thread.
 # Usage: bench/input-benchmark.sh [REPS=3] [PASSES=2] [WORKDIR=target/bench-input]
 # Needs Debian's python3-torch and python3-pil for the peer.
 set -euo pipefail
@@ -23,6 +23,11 @@ for rep in $(seq "$reps"); do
   for c in a b c; do
     for p in 1 2; do
       OMP_NUM_THREADS=1 "$py" bench/input_peer.py "$work/$c" "$c" "$p" "$passes" | sed "s/^{/{\"rep\":$rep,/" | tee -a "$results"
+      # again with glibc keeping freed memory: where page faults are slow (some VMs), a loop that
+      # allocates fresh buffers per example pays for them (docs/benchmarks.md, "Prep throughput")
+      MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=1000000000 OMP_NUM_THREADS=1 \
+        "$py" bench/input_peer.py "$work/$c" "$c" "$p" "$passes" | grep -v stages \
+        | sed "s/^{\"bench\": \"peer\"/{\"rep\":$rep,\"bench\":\"peer-kept\"/" | tee -a "$results"
     done
   done
 done
@@ -44,9 +49,12 @@ for case in ("a", "b", "b-raw", "c", "c-raw"):
         d, p = vals("ddep", case, threads), vals("peer", case[0], threads)  # x-raw: the same pairs, prepped raw
         if not d or not p:
             continue
+        k = vals("peer-kept", case[0], threads)
         print(json.dumps(dict(case=case, threads=threads, ddep_per_core=st.median(d), peer_per_core=st.median(p),
                               ratio=round(st.median(d) / st.median(p), 2), ddep_range=[min(d), max(d)],
-                              peer_range=[min(p), max(p)], reps=len(d))))
+                              peer_range=[min(p), max(p)], reps=len(d),
+                              peer_kept_per_core=st.median(k) if k else None,
+                              ratio_kept=round(st.median(d) / st.median(k), 2) if k else None)))
     print(json.dumps(dict(case=case, stages="one thread, ms per example", ddep=stages("ddep-stages", case),
                           peer=stages("peer-stages", case[0]))))
 PY

@@ -5,7 +5,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
@@ -23,8 +22,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The prep job: a dataset in its source layout to Parquet shards plus {@code _manifest.json}.
@@ -33,7 +30,6 @@ import static org.apache.spark.sql.functions.xxhash64;
  * replaces earlier (possibly partial) output of the same split.
  */
 public final class PrepJob {
-    private static final String SHARD_KEY = "_shard_key";
     private static final Logger LOG = LoggerFactory.getLogger(PrepJob.class);
 
     /**
@@ -97,7 +93,8 @@ public final class PrepJob {
             // passes, each reading every kept image back from disk). Partials are merged in partition
             // order, so the floating-point channel sums, and the manifest, are the same on every run.
             Summary summary = new Summary();
-            outcomes.mapPartitions(Summary::of).collect().forEach(summary::merge);
+            int keyCap = ShardPlacement.keysPerPartition(slices);
+            outcomes.mapPartitions(it -> Summary.of(it, keyCap)).collect().forEach(summary::merge);
             List<Skip> skips = new ArrayList<>(listing.skips());
             skips.addAll(summary.skips);
             skips.sort(Comparator.comparing(Skip::path));
@@ -113,22 +110,24 @@ public final class PrepJob {
             Map<String, Integer> files = new TreeMap<>();
             for (Map.Entry<String, ImageStats> e : perSplit.entrySet()) {
                 String split = e.getKey();
-                int n = (int) Math.max(1, Math.ceil(e.getValue().bytes / (double) spec.targetFileBytes()));
+                long count = e.getValue().images;
+                int n = (int) Math.max(1, Math.min(count, Math.ceil(e.getValue().bytes / (double) spec.targetFileBytes())));
+                ShardPlacement.Keys carried = summary.keys.get(split);
+                long[] keys = carried == null ? null : carried.all();
+                long[] bounds = ShardPlacement.bounds(keys, count, n);
+                // Each file one range of id hashes, rows sorted by (hash, id) inside it (ShardPlacement):
+                // every shard a uniform sample of the split, in the same place on every prep run, with the
+                // ranges from the summary pass, so no job reads the kept images again to sample keys.
                 JavaRDD<Row> rows = outcomes.filter(o -> o.record != null && o.split.equals(split))
-                        .map(o -> ShardSchema.toRow(o.record));
-                Dataset<Row> df = spark.createDataFrame(rows, ShardSchema.SCHEMA);
+                        .mapToPair(o -> new scala.Tuple2<>(new scala.Tuple2<>(ShardPlacement.key(o.record.id()), o.record.id()),
+                                ShardSchema.toRow(o.record)))
+                        .repartitionAndSortWithinPartitions(new ShardPlacement.ByBounds(bounds), new ShardPlacement.Order())
+                        .values();
                 String out = ShardSchema.splitPath(spec.output(), spec.name(), split);
-                // Rows are placed by a hash of their id, not by the id: ids often start with the class
-                // (ImageNet's wnid folders), and class-sorted shards would feed training one class per
-                // window of rounds (EpochOrder shuffles inside a window). Every shard is a uniform sample
-                // of the split, in the same place on every prep run.
-                df.withColumn(SHARD_KEY, xxhash64(col(ShardSchema.ID)))
-                        .repartitionByRange(n, col(SHARD_KEY)).sortWithinPartitions(SHARD_KEY, ShardSchema.ID)
-                        .drop(SHARD_KEY)
-                        .write().mode(SaveMode.Overwrite).parquet(out);
+                spark.createDataFrame(rows, ShardSchema.SCHEMA).write().mode(SaveMode.Overwrite).parquet(out);
                 files.put(split, n);
-                LOG.info("prep {}: split {} -> {} rows in {} file(s) at {}", spec.name(), split,
-                        e.getValue().images, n, out);
+                LOG.info("prep {}: split {} -> {} rows in {} file(s) at {} ({} ranges of id hashes)", spec.name(), split,
+                        count, n, out, keys != null && keys.length == count ? "equal-count" : "equal-width");
             }
 
             // A requested split without valid rows must not keep an earlier run's shards.
@@ -150,14 +149,18 @@ public final class PrepJob {
         }
     }
 
-    /** What one pass over the read outcomes tells the driver: skips, statistics per split, masks with out-of-range values, labelled images. */
+    /**
+     * What one pass over the read outcomes tells the driver: skips, statistics per split, masks with
+     * out-of-range values, labelled images, and the rows' placement keys (up to a cap per partition).
+     */
     static final class Summary implements Serializable {
         final List<Skip> skips = new ArrayList<>();
         final Map<String, ImageStats> perSplit = new TreeMap<>();
         final Map<String, Long> outOfRange = new TreeMap<>();
         final Map<String, Long> labelled = new TreeMap<>();
+        final Map<String, ShardPlacement.Keys> keys = new TreeMap<>();
 
-        static java.util.Iterator<Summary> of(java.util.Iterator<InputReader.Outcome> outcomes) {
+        static java.util.Iterator<Summary> of(java.util.Iterator<InputReader.Outcome> outcomes, int keyCap) {
             Summary s = new Summary();
             while (outcomes.hasNext()) {
                 InputReader.Outcome o = outcomes.next();
@@ -169,6 +172,7 @@ public final class PrepJob {
                 }
                 if (o.record != null) {
                     s.perSplit.computeIfAbsent(o.split, k -> new ImageStats()).merge(o.stats);
+                    s.keys.computeIfAbsent(o.split, k -> new ShardPlacement.Keys()).add(ShardPlacement.key(o.record.id()), keyCap);
                     if (o.record.hasMask()) {
                         s.labelled.merge(o.split, 1L, Long::sum);
                     }
@@ -182,6 +186,7 @@ public final class PrepJob {
             o.perSplit.forEach((k, v) -> perSplit.computeIfAbsent(k, x -> new ImageStats()).merge(v));
             o.outOfRange.forEach((k, v) -> outOfRange.merge(k, v, Long::sum));
             o.labelled.forEach((k, v) -> labelled.merge(k, v, Long::sum));
+            o.keys.forEach((k, v) -> keys.computeIfAbsent(k, x -> new ShardPlacement.Keys()).merge(v));
         }
     }
 
