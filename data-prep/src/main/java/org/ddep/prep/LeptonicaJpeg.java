@@ -69,7 +69,7 @@ final class LeptonicaJpeg {
             int height = pix.h();
             int depth = pix.d();
             int wpl = pix.wpl();
-            if (warnings[0] != 0 || width != w[0] || height != h[0] || (depth != 32 && depth != 8)) {
+            if (warnings[0] != 0 || (depth != 32 && depth != 8)) {
                 return Optional.empty();
             }
             int[] words = new int[wpl * height];

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-
 /**
  * The prep job: a dataset in its source layout to Parquet shards plus {@code _manifest.json}.
  * Listing runs on the driver; reading, validating and decoding run on executors. A bad input is a
