@@ -6,7 +6,8 @@
 #   pairs, (c) fine-tuning at 1024 from 2048x1024 PNG pairs; (b) and (c) again from the same pairs
 #   stored as `pixels = raw` prep stores them (b-raw, c-raw; the peer's figure is its (b), (c)).
 # Prints one JSON line per case and thread count (medians over the repetitions, with min and max;
-# the peer as it is and with glibc keeping freed memory, "kept") and the per-stage costs on one thread.
+# both sides as they are and with glibc keeping freed memory, "kept": ratio_kept is ddep kept / peer
+# kept) and the per-stage costs on one thread.
 # Usage: bench/input-benchmark.sh [REPS=3] [PASSES=2] [WORKDIR=target/bench-input]
 # Needs Debian's python3-torch and python3-pil for the peer.
 set -euo pipefail
@@ -18,8 +19,16 @@ mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 mkdir -p "$work"; results="$work/results.jsonl"; : > "$results"
 echo "{\"bench\":\"load\",\"at\":\"start\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$results"
 for rep in $(seq "$reps"); do
-  OMP_NUM_THREADS=1 java -Xmx6g "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
+  # -XX:+UseTransparentHugePages as deploy/common.sh gives executors: the heap in 2 MB pages, so the
+  # first touch of a growing heap is not one page fault per 4 KB (docs/benchmarks.md, "Reused minibatch buffers")
+  OMP_NUM_THREADS=1 java -Xmx6g -XX:+UseTransparentHugePages "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
     org.ddep.bench.InputBenchmark "$work" "$passes" 2>/dev/null | grep '^{' | sed "s/^{/{\"rep\":$rep,/" | tee -a "$results"
+  # ddep too with glibc keeping freed memory, beside the peer's "kept" line: the codecs' native
+  # buffers (6 MB per (c) image) are malloc'd and freed per example like the peer's
+  MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=1000000000 OMP_NUM_THREADS=1 \
+    java -Xmx6g -XX:+UseTransparentHugePages "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
+    org.ddep.bench.InputBenchmark "$work" "$passes" 2>/dev/null | grep '^{' | grep -v stages \
+    | sed "s/^{\"bench\":\"ddep\"/{\"rep\":$rep,\"bench\":\"ddep-kept\"/" | tee -a "$results"
   for c in a b c; do
     for p in 1 2; do
       OMP_NUM_THREADS=1 "$py" bench/input_peer.py "$work/$c" "$c" "$p" "$passes" | sed "s/^{/{\"rep\":$rep,/" | tee -a "$results"
@@ -50,11 +59,15 @@ for case in ("a", "b", "b-raw", "c", "c-raw"):
         if not d or not p:
             continue
         k = vals("peer-kept", case[0], threads)
+        dk = vals("ddep-kept", case, threads)
         print(json.dumps(dict(case=case, threads=threads, ddep_per_core=st.median(d), peer_per_core=st.median(p),
                               ratio=round(st.median(d) / st.median(p), 2), ddep_range=[min(d), max(d)],
                               peer_range=[min(p), max(p)], reps=len(d),
+                              ddep_kept_per_core=st.median(dk) if dk else None,
                               peer_kept_per_core=st.median(k) if k else None,
-                              ratio_kept=round(st.median(d) / st.median(k), 2) if k else None)))
+                              ratio_kept=round(st.median(dk) / st.median(k), 2) if k and dk else None,
+                              ddep_kept_range=[min(dk), max(dk)] if dk else None,
+                              peer_kept_range=[min(k), max(k)] if k else None)))
     print(json.dumps(dict(case=case, stages="one thread, ms per example", ddep=stages("ddep-stages", case),
                           peer=stages("peer-stages", case[0]))))
 PY

@@ -12,7 +12,8 @@ work="${2:-$here/target/bench-prep}"
 cd "$here"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 mkdir -p "$work"
-java -Xmx4g "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
+# -XX:+UseTransparentHugePages as the launcher (./ddep) and the executors (deploy/common.sh) run on Linux
+java -Xmx4g -XX:+UseTransparentHugePages "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
   org.ddep.bench.PrepBenchmark "$work" "$n" 2>/dev/null | grep -o '{.*}' | tee "$work/results.jsonl"
 py="${PYTHON:-/usr/bin/python3}"
 for p in 1 2; do

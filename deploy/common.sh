@@ -86,7 +86,9 @@ ddep_common_conf() {
   jvm="$(ddep_jvm_options)"
   DDEP_CONF=(
     "spark.driver.extraJavaOptions=$jvm"
-    "spark.executor.extraJavaOptions=$jvm -Dorg.bytedeco.javacpp.maxbytes=${offheap}G -Dorg.bytedeco.javacpp.maxphysicalbytes=$((heap + offheap + 1))G"
+    # Executors run Linux: the heap in transparent huge pages (2 MB), so touching a growing heap is not
+    # one page fault per 4 KB of it (docs/benchmarks.md, "Reused minibatch buffers").
+    "spark.executor.extraJavaOptions=$jvm -XX:+UseTransparentHugePages -Dorg.bytedeco.javacpp.maxbytes=${offheap}G -Dorg.bytedeco.javacpp.maxphysicalbytes=$((heap + offheap + 1))G"
     "spark.executor.memoryOverhead=$((offheap + 2))g"
     "spark.executor.instances=$DDEP_EXECUTORS"
     "spark.executor.cores=$DDEP_EXECUTOR_CORES"

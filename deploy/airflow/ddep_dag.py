@@ -53,7 +53,7 @@ def jvm_options(gpu=True):
 SPARK_CONF = {
     "spark.driver.extraJavaOptions": jvm_options(),
     "spark.executor.extraJavaOptions": jvm_options()
-    + " -Dorg.bytedeco.javacpp.maxbytes=16G -Dorg.bytedeco.javacpp.maxphysicalbytes=25G",
+    + " -XX:+UseTransparentHugePages -Dorg.bytedeco.javacpp.maxbytes=16G -Dorg.bytedeco.javacpp.maxphysicalbytes=25G",
     "spark.executor.memoryOverhead": "18g",
     "spark.executor.instances": str(EXECUTORS),
     "spark.executor.cores": "4",

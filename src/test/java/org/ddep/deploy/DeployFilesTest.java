@@ -109,6 +109,8 @@ class DeployFilesTest {
         assertEquals("18g", c.get("spark.executor.memoryOverhead"), "off-heap cap + 2g");
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxbytes=16G"));
         assertTrue(c.get("spark.executor.extraJavaOptions").contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=25G"));
+        assertTrue(c.get("spark.executor.extraJavaOptions").contains("-XX:+UseTransparentHugePages"), "heap in huge pages");
+        assertFalse(c.get("spark.driver.extraJavaOptions").contains("UseTransparentHugePages"), "a driver may not run Linux");
         assertEquals("org.apache.spark.serializer.KryoSerializer", c.get("spark.serializer"));
         assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator", c.get("spark.kryo.registrator"));
         assertJvmOptions(c.get("spark.executor.extraJavaOptions"), true);
@@ -241,6 +243,7 @@ class DeployFilesTest {
             assertEquals("1", conf.get("spark.executor.resource.gpu.amount"));
             assertEquals("org.nd4j.kryo.Nd4jRegistrator,org.ddep.stage.DdepKryoRegistrator", conf.get("spark.kryo.registrator"));
             assertJvmOptions((String) conf.get("spark.executor.extraJavaOptions"), true);
+            assertTrue(((String) conf.get("spark.executor.extraJavaOptions")).contains("-XX:+UseTransparentHugePages"));
         }
         assertEquals(Set.copyOf(DdepConfig.STAGES), Set.copyOf(stageOf.values()), "stages of the DAG vs the CLI");
         for (String perFraction : List.of(DdepConfig.FINETUNE, DdepConfig.EVALUATE)) {

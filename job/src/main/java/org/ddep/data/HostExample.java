@@ -18,6 +18,8 @@ import java.util.List;
  * Building each example as its own ND4J arrays and merging them (DL4J's {@code MultiDataSet.merge})
  * allocated and filled every byte twice, off-heap: at a 512x512 crop that was about 5 ms per example
  * against 0.8 ms for PyTorch's {@code torch.stack} (docs/benchmarks.md, "Training input per core").
+ * The arrays come from {@link MinibatchBuffers}: those of a consumed minibatch, once released, are
+ * filled again rather than allocated (zero-filled and paged in) anew.
  */
 public final class HostExample {
     /** One array of an example: FLOAT data in {@code floats}, or UINT8 data in {@code bytes}. */
@@ -94,7 +96,7 @@ public final class HostExample {
             long[] shape = new long[t.shape().length + 1];
             shape[0] = examples.size();
             System.arraycopy(t.shape(), 0, shape, 1, t.shape().length);
-            INDArray a = Nd4j.createUninitialized(t.type(), shape, 'c');
+            INDArray a = MinibatchBuffers.take(t.type(), shape);
             // Written through the host pointer: on a CUDA backend the host copy must be current before and
             // marked as the newest after, or the device would keep stale memory (no-ops on CPU).
             Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);

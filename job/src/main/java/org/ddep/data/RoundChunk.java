@@ -144,14 +144,16 @@ public final class RoundChunk implements AutoCloseable {
         };
     }
 
-    /** Frees a consumed minibatch's off-heap arrays now rather than at a later garbage collection. */
+    /**
+     * Hands a consumed minibatch's off-heap arrays back now rather than at a later garbage collection:
+     * to {@link MinibatchBuffers} for the next minibatch of the same shape, or freed. The caller must
+     * be done with the minibatch.
+     */
     public static void release(MultiDataSet m) {
         for (INDArray[] arrays : List.of(orEmpty(m.getFeatures()), orEmpty(m.getLabels()),
                 orEmpty(m.getFeaturesMaskArrays()), orEmpty(m.getLabelsMaskArrays()))) {
             for (INDArray a : arrays) {
-                if (a != null && a.closeable()) {
-                    a.close();
-                }
+                MinibatchBuffers.give(a);
             }
         }
     }

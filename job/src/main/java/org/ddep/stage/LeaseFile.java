@@ -76,15 +76,25 @@ final class LeaseFile {
         }
     }
 
-    /** The file's content and its modification time, or empty when there is no lease file. */
+    /**
+     * The file's content and its modification time, or empty when there is no lease file. On s3a a
+     * holder's heartbeat may replace the object between the status and the read, which s3a reports
+     * as a changed file (its ETag check): the read starts again and returns the newer content.
+     */
     Optional<Content> read() throws IOException {
-        try {
-            long mtime = fs.getFileStatus(path).getModificationTime();
-            try (InputStream in = fs.open(path)) {
-                return Optional.of(new Content(in.readAllBytes(), mtime));
+        for (int tries = 1; ; tries++) {
+            try {
+                long mtime = fs.getFileStatus(path).getModificationTime();
+                try (InputStream in = fs.open(path)) {
+                    return Optional.of(new Content(in.readAllBytes(), mtime));
+                }
+            } catch (FileNotFoundException e) {
+                return Optional.empty();
+            } catch (org.apache.hadoop.fs.s3a.RemoteFileChangedException replaced) {
+                if (tries >= 5) {
+                    throw replaced;
+                }
             }
-        } catch (FileNotFoundException e) {
-            return Optional.empty();
         }
     }
 
