@@ -12,7 +12,7 @@ work="${2:-$here/target/bench-prep}"
 cd "$here"
 mvn -q -B -DskipTests test-compile dependency:build-classpath@local-classpath
 mkdir -p "$work"
-# -XX:+UseTransparentHugePages as the launcher (./ddep) and the executors (deploy/common.sh) run on Linux
+# -XX:+UseTransparentHugePages as executors run (deploy/common.sh)
 java -Xmx4g -XX:+UseTransparentHugePages "@$here/conf/jvm-options" -cp "target/test-classes:target/classes:$(cat target/classpath.txt)" \
   org.ddep.bench.PrepBenchmark "$work" "$n" 2>/dev/null | grep -o '{.*}' | tee "$work/results.jsonl"
 py="${PYTHON:-/usr/bin/python3}"
