@@ -20,7 +20,8 @@ import java.util.Optional;
 
 /**
  * Encoded image and mask bytes to pixels and back. Training decodes files prep accepted with OpenCV
- * (libjpeg-turbo, libpng: {@link NativeCodec}). Prep, which must find damage, decodes JPEG with
+ * (libjpeg-turbo, libpng: {@link NativeCodec}), except 8-bit grey and RGB PNGs, which the JDK's zlib
+ * decodes several times faster ({@link PngDecoder}). Prep, which must find damage, decodes JPEG with
  * leptonica's libjpeg-turbo ({@link LeptonicaJpeg}, which fails on any libjpeg warning) and encodes
  * resized images as JPEG with it (SIMD, which OpenCV's build lacks) or as PNG with OpenCV.
  * javax.imageio stays the judge of every file the native decoders are not trusted with: an
@@ -51,11 +52,17 @@ public final class ImageCodec {
         if (RawPixels.is(bytes)) {
             return RawPixels.pixels(bytes);
         }
-        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeImage(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
+        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeImage(bytes) ? nativeDecode(bytes) : Optional.empty();
         if (d.isEmpty()) {
             return Pixels.of(decodeWithImageIo(bytes));
         }
         return rgb(d.get());
+    }
+
+    /** An 8-bit grey or RGB PNG with the JDK's zlib ({@link PngDecoder}), anything else it declines with OpenCV. */
+    private static Optional<NativeCodec.Decoded> nativeDecode(byte[] bytes) {
+        Optional<NativeCodec.Decoded> d = isJpeg(bytes) ? Optional.empty() : PngDecoder.decode(bytes);
+        return d.isPresent() ? d : NativeCodec.decode(bytes);
     }
 
     /** Decoded 8-bit pixels as RGB; grey through javax.imageio's grey-to-sRGB curve. */
@@ -169,7 +176,7 @@ public final class ImageCodec {
         if (RawPixels.is(bytes)) {
             return RawPixels.mask(bytes);
         }
-        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeMask(bytes) ? NativeCodec.decode(bytes) : Optional.empty();
+        Optional<NativeCodec.Decoded> d = ImageHeaders.nativeMask(bytes) ? nativeDecode(bytes) : Optional.empty();
         if (d.isPresent() && d.get().channels() == 1) {
             NativeCodec.Decoded m = d.get();
             int[] v = new int[m.data().length];
