@@ -61,7 +61,7 @@ public final class ImageCodec {
 
     /** An 8-bit grey or RGB PNG with the JDK's zlib ({@link PngDecoder}), anything else it declines with OpenCV. */
     private static Optional<NativeCodec.Decoded> nativeDecode(byte[] bytes) {
-        Optional<NativeCodec.Decoded> d = isJpeg(bytes) ? Optional.empty() : PngDecoder.decode(bytes);
+        Optional<NativeCodec.Decoded> d = PngDecoder.decode(bytes);
         return d.isPresent() ? d : NativeCodec.decode(bytes);
     }
 

@@ -45,7 +45,8 @@ final class ImageHeaders {
         return isPng(b) ? b[25] & 0xff : -1;
     }
 
-    private static boolean isPng(byte[] b) {
+    /** PNG's signature followed by its IHDR chunk (and room for an IEND chunk). */
+    static boolean isPng(byte[] b) {
         if (b.length < 26 + PNG_END.length) {
             return false;
         }
