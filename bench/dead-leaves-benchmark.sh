@@ -4,6 +4,7 @@
 # random-decoder baseline, sweep.seeds seeds per point) at decoder width 1x, then at 2x.
 #
 #   bench/dead-leaves-benchmark.sh [RUNS] [extra ddep sweep options, e.g. --seeds 5]
+#   DESIGN=v2 bench/dead-leaves-benchmark.sh runs/dead-leaves-v2    # the second design (base-32 UNet)
 #
 # RUNS (default runs/dead-leaves) is a local folder; the widths run in RUNS/1x and RUNS/2x. The 2x run
 # starts from copies of the 1x run's generated data, shards and pretrained encoder, so that the two
@@ -14,8 +15,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-runs/dead-leaves}"
 shift || true
+case "${DESIGN:-v1}" in
+  v1) preset=dead-leaves ;;
+  v2) preset=dead-leaves-v2 ;;
+  *) echo "dead-leaves-benchmark: DESIGN=${DESIGN} is not a design; use v1 (the default) or v2" >&2; exit 2 ;;
+esac
 
-"$here/ddep" sweep --demo --config "$here/conf/bench/dead-leaves.conf" --run-dir "$runs/1x" "$@"
+"$here/ddep" sweep --demo --config "$here/conf/bench/$preset.conf" --run-dir "$runs/1x" "$@"
 
 if [ ! -f "$runs/2x/config.conf" ]; then
   mkdir -p "$runs/2x"
@@ -23,6 +29,6 @@ if [ ! -f "$runs/2x/config.conf" ]; then
     cp -r "$runs/1x/$part" "$runs/2x/"
   done
 fi
-"$here/ddep" sweep --demo --config "$here/conf/bench/dead-leaves-2x.conf" --run-dir "$runs/2x" "$@"
+"$here/ddep" sweep --demo --config "$here/conf/bench/$preset-2x.conf" --run-dir "$runs/2x" "$@"
 
 echo "dead-leaves benchmark: reports at $runs/1x/report/index.md and $runs/2x/report/index.md"

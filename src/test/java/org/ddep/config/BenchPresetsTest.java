@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * conf/bench: the dead-leaves benchmark loads and is what docs/benchmarks.md says it is (issue 13: many
  * unlabelled dead-leaves images, label fractions down to 2%, at least 3 seeds, decoder widths 1x and
- * 2x), while the quick demo keeps its own data and size.
+ * 2x), as does its second design (dead-leaves-v2: a base-32 UNet, longer denoising, longer fine-tuning), while the
+ * quick demo keeps its own data and size.
  */
 class BenchPresetsTest {
     private static final Path DIR = Path.of(System.getProperty("ddep.sources", "."), "conf", "bench");
@@ -26,7 +27,39 @@ class BenchPresetsTest {
 
     @Test
     void deadLeavesPresetAsksTheLowLabelQuestionWithSeeds() {
-        DdepConfig c = preset("dead-leaves");
+        asksTheLowLabelQuestionWithSeeds(preset("dead-leaves"));
+    }
+
+    @Test
+    void theSecondDesignAsksTheSameQuestion() {
+        asksTheLowLabelQuestionWithSeeds(preset("dead-leaves-v2"));
+    }
+
+    /** What docs/benchmarks.md says the second design changes, and nothing else. */
+    @Test
+    void theSecondDesignChangesOnlyTheModelTheDenoisingLengthAndTheFineTuning() {
+        DdepConfig first = preset("dead-leaves");
+        DdepConfig second = preset("dead-leaves-v2");
+        assertEquals(32, second.model().baseChannels());
+        assertEquals(2 * first.decoder().epochs(), second.decoder().epochs());
+        assertEquals(List.of(0.02, 0.1, 1.0), second.sweep().fractions());
+        assertEquals(4 * first.sweep().finetuneExamples(), second.sweep().finetuneExamples());
+        List<String> changed = List.of("model.unet.base-channels", "pretrain-decoder.epochs", "sweep.fractions",
+                "sweep.finetune-examples");
+        Config a = first.redacted();
+        Config b = second.redacted();
+        for (String key : changed) {
+            a = a.withoutPath(key);
+            b = b.withoutPath(key);
+        }
+        assertEquals(a.root().unwrapped(), b.root().unwrapped());
+        DdepConfig twoX = preset("dead-leaves-v2-2x");
+        assertEquals(2, twoX.model().decoderWidth());
+        assertEquals(second.redacted().withoutPath("model.decoder-width").root().unwrapped(),
+                twoX.redacted().withoutPath("model.decoder-width").root().unwrapped());
+    }
+
+    private static void asksTheLowLabelQuestionWithSeeds(DdepConfig c) {
         assertEquals(DemoSettings.DEAD_LEAVES, c.demo().style());
         assertEquals(1, c.model().decoderWidth());
         assertTrue(c.demo().pretrainImages() >= 5 * c.demo().trainImages(),
