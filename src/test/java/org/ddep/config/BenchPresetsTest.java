@@ -44,19 +44,22 @@ class BenchPresetsTest {
         assertEquals(2 * first.decoder().epochs(), second.decoder().epochs());
         assertEquals(List.of(0.02, 0.1, 1.0), second.sweep().fractions());
         assertEquals(4 * first.sweep().finetuneExamples(), second.sweep().finetuneExamples());
-        List<String> changed = List.of("model.unet.base-channels", "pretrain-decoder.epochs", "sweep.fractions",
+        assertSameBut(first, second, "model.unet.base-channels", "pretrain-decoder.epochs", "sweep.fractions",
                 "sweep.finetune-examples");
-        Config a = first.redacted();
-        Config b = second.redacted();
-        for (String key : changed) {
+        DdepConfig twoX = preset("dead-leaves-v2-2x");
+        assertEquals(2, twoX.model().decoderWidth());
+        assertSameBut(second, twoX, "model.decoder-width");
+    }
+
+    /** The two configs are equal once {@code keys} are taken out of both. */
+    private static void assertSameBut(DdepConfig one, DdepConfig other, String... keys) {
+        Config a = one.redacted();
+        Config b = other.redacted();
+        for (String key : keys) {
             a = a.withoutPath(key);
             b = b.withoutPath(key);
         }
         assertEquals(a.root().unwrapped(), b.root().unwrapped());
-        DdepConfig twoX = preset("dead-leaves-v2-2x");
-        assertEquals(2, twoX.model().decoderWidth());
-        assertEquals(second.redacted().withoutPath("model.decoder-width").root().unwrapped(),
-                twoX.redacted().withoutPath("model.decoder-width").root().unwrapped());
     }
 
     private static void asksTheLowLabelQuestionWithSeeds(DdepConfig c) {
@@ -83,9 +86,7 @@ class BenchPresetsTest {
         DdepConfig one = preset("dead-leaves");
         DdepConfig two = preset("dead-leaves-2x");
         assertEquals(2, two.model().decoderWidth());
-        Config a = one.redacted().withoutPath("model.decoder-width");
-        Config b = two.redacted().withoutPath("model.decoder-width");
-        assertEquals(a.root().unwrapped(), b.root().unwrapped());
+        assertSameBut(one, two, "model.decoder-width");
     }
 
     @Test
