@@ -43,6 +43,36 @@ class OneDriverPerRunDirTest {
         }
     }
 
+    /**
+     * A scheduler's SIGTERM (Airflow timeout, YARN preemption, kill) mid-training: the driver releases its lease
+     * and says it was stopped and how to resume, not a stack trace of the stop's fallout.
+     */
+    @Test
+    void aSignalledDriverReleasesItsLeaseAndSaysHowToResume(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        List<String> settings = new ArrayList<>(TinyRun.SETTINGS);
+        settings.addAll(List.of("pretrain-decoder.epochs=200", "finetune.variants=[ddep]"));
+        Process p = driver(dir, "signalled", List.of(), settings, List.of("demo", "--run-dir", run.toUri().toString()));
+        Path log = dir.resolve("signalled.log");
+        try {
+            waitFor(run.resolve("pretrain-encoder").resolve(RunDir.SUCCESS), p, log);
+            assertTrue(Files.exists(run.resolve(RunLease.FILE)), "the driver holds no lease");
+            Thread.sleep(2000);   // into decoder pretraining: Spark jobs are running when the signal comes
+            p.destroy();          // SIGTERM
+            assertTrue(Processes.finishes(p, 2), "the signalled driver did not stop");
+        } finally {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log);
+        assertEquals(128 + 15, p.exitValue(), out);   // the JVM's code for SIGTERM, which schedulers read
+        assertTrue(out.contains("demo stopped: the JVM is shutting down"), out);
+        assertTrue(out.contains("run the same command again to resume"), out);
+        assertFalse(out.contains("Shutdown in progress"), out);
+        assertFalse(out.contains("demo failed"), out);
+        assertFalse(Files.exists(run.resolve(RunLease.FILE)), "a signalled driver left its lease behind");
+    }
+
     /** {@code stored}: where the run directory's files are on this machine's disk (for the S3 server: its objects). */
     private static void secondDriverRefusedThenTakeOver(Path dir, String run, Path stored, List<String> jvm) throws Exception {
         // Enough epochs that the first driver still trains when the second starts.

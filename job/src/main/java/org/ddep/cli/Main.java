@@ -83,6 +83,13 @@ public final class Main {
                 cmd.getErr().println("ddep: " + e.getMessage());
                 return RUN_DIR_IN_USE;
             }
+            if (ShutdownHookManager.get().isShutdownInProgress()) {
+                // A SIGTERM (a scheduler, YARN preemption, kill) or Ctrl-C: what failed is the fallout of the stop
+                // (a stopped SparkContext, closed file systems), not a fault to debug.
+                cmd.getErr().println("ddep: " + cmd.getCommandName() + " stopped: the JVM is shutting down (SIGTERM or "
+                        + "Ctrl-C). Finished stages and checkpoints are kept; run the same command again to resume.");
+                return 1;
+            }
             cmd.getErr().println("ddep: " + cmd.getCommandName() + " failed: " + e);
             e.printStackTrace(cmd.getErr());
             return 1;
@@ -128,7 +135,11 @@ public final class Main {
                         lease.ensureHeld();   // a stage cancelled because another driver took the run: say that
                         throw e;
                     } finally {
-                        ShutdownHookManager.get().removeShutdownHook(release);
+                        // Once the JVM is shutting down, Hadoop refuses to remove a hook (IllegalStateException),
+                        // which would hide why the action stopped; the hook has run or is running anyway.
+                        if (!ShutdownHookManager.get().isShutdownInProgress()) {
+                            ShutdownHookManager.get().removeShutdownHook(release);
+                        }
                     }
                 }
                 return 0;
