@@ -140,6 +140,10 @@ class PlanCommandTest {
         Outcome same = ddep(plan(demoConfig(), run, concat(SMALL, "seed=7")));
         assertEquals(0, same.code(), same.err());
         assertTrue(same.out().contains("(started: finished stages are skipped)"), same.out());
+        // The report's settings are free: a finished run's report can be redrawn with others.
+        Outcome report = ddep(plan(demoConfig(), run, concat(SMALL, "seed=7", "report.samples=3",
+                "report.decoder-path-images=16")));
+        assertEquals(0, report.code(), report.err());
     }
 
     @Test
@@ -151,9 +155,9 @@ class PlanCommandTest {
         assertTrue(o.err().contains("ddep.pretrain-encoder.import-from"), o.err());
     }
 
-    private static List<String> concat(List<String> a, String b) {
+    private static List<String> concat(List<String> a, String... b) {
         List<String> l = new ArrayList<>(a);
-        l.add(b);
+        l.addAll(List.of(b));
         return l;
     }
 }

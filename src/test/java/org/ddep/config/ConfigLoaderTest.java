@@ -118,6 +118,7 @@ class ConfigLoaderTest {
             "train.checkpoint-rounds=-1             | ddep.train.checkpoint-rounds = -1",
             "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds",
             "train.workspaces=sometimes             | ddep.train.workspaces",
+            "report.decoder-path-images=-1          | ddep.report.decoder-path-images = -1",
             "prep.sources=[{name=a, layout=folder-pairs, input=x, pixels=jpegxl}] | ddep.prep.sources[0].pixels"})
     void badEvaluationSweepAndTrainingKeysFailNamingTheKey(String overrides, String named) {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(null, List.of(overrides.split("; "))));

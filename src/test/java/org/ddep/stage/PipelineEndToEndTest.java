@@ -58,9 +58,21 @@ class PipelineEndToEndTest {
         }
         Path report = dir.resolve("report");
         for (String f : List.of("index.md", "summary.json", "loss-pretrain-encoder.png", "loss-pretrain-decoder.png",
-                "loss-finetune.png", "denoising.png", "predictions.png")) {
+                "loss-finetune.png", "denoising.png", "predictions.png", DecoderPathsReport.CSV)) {
             assertTrue(Files.size(report.resolve(f)) > 0, f);
         }
+        // What the pretrained decoder uses: every pretraining image (36, fewer than the 256 asked for), the
+        // depth-2 UNet's three features: none cut, each one, every skip, all.
+        List<String> paths = Files.readAllLines(report.resolve(DecoderPathsReport.CSV));
+        assertEquals(1 + 6, paths.size(), paths.toString());
+        for (String line : paths.subList(1, paths.size())) {
+            String[] f = line.split(",");
+            assertEquals("36", f[2], line);
+            assertTrue(Double.parseDouble(f[3]) > 0 && Double.isFinite(Double.parseDouble(f[3])), line);
+        }
+        assertTrue(paths.get(1).startsWith("none,,36,"), paths.get(1));
+        assertTrue(paths.stream().anyMatch(l -> l.startsWith("deepest features,enc_2_bn2_relu,")), paths.toString());
+        assertTrue(Files.readString(report.resolve("index.md")).contains("## What the pretrained decoder uses"));
         List<?> summary = new ObjectMapper().readValue(report.resolve("summary.json").toFile(), List.class);
         assertEquals(2, summary.size());
         for (Object o : summary) {

@@ -234,6 +234,23 @@ class SweepAndPredictTest {
         assertEquals(1 + 3 * 3, csv.size());
         String index = Files.readString(dir.resolve("report/index.md"));
         assertTrue(index.contains("noise_level.png") && index.contains("- At sigma 0.4 (label fraction 0.25)"), index);
+
+        // Each noise level's decoder measured on the same images and noise draws: 6 cuts per sigma (depth-2 UNet).
+        List<String> paths = Files.readAllLines(dir.resolve("report/noise_level_decoder_paths.csv"));
+        assertEquals("sigma," + DecoderPathsReport.HEADER, paths.get(0));
+        assertEquals(1 + 3 * 6, paths.size(), paths.toString());
+        java.util.Set<String> zeroLoss = new java.util.HashSet<>();
+        java.util.Map<String, String> none = new java.util.HashMap<>();
+        for (String line : paths.subList(1, paths.size())) {
+            String[] f = line.split(",");
+            zeroLoss.add(f[5]);
+            if (f[1].equals("none")) {
+                none.put(f[0], f[4]);
+            }
+        }
+        assertEquals(1, zeroLoss.size(), "the noise targets differ between sigmas: " + paths);
+        assertEquals(java.util.Set.of("0.1", "0.22", "0.4"), none.keySet());
+        assertEquals(3, new java.util.HashSet<>(none.values()).size(), "three decoders, one loss: " + none);
     }
 
     @Test

@@ -64,6 +64,7 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
                     + "batch-size = " + batch + " (the global batch is split evenly across workers)");
         }
         LeaseSettings.from(root);
+        new Section(root, "ddep.report").intIn("decoder-path-images", 0, 4096);
         return new DdepConfig(top.longValue("seed"), stages, SparkSettings.from(root), DataSettings.from(root),
                 PrepSettings.from(root), DemoSettings.from(root), model, train, encoder, decoder, noise,
                 finetune, evaluate, new Section(root, "ddep.report").intIn("samples", 1, 64), root, sweep);
@@ -97,6 +98,11 @@ public record DdepConfig(long seed, List<String> stages, SparkSettings spark, Da
     /** {@code ddep.lease}: how the driver holds its run directory (validated at load). */
     public LeaseSettings lease() {
         return LeaseSettings.from(resolved);
+    }
+
+    /** {@code ddep.report.decoder-path-images}: images the report measures the decoder's paths on; 0 = none. */
+    public int decoderPathImages() {
+        return resolved.getInt("ddep.report.decoder-path-images");
     }
 
     /** {@code ddep.pretrain-encoder.import-from}: an R50+ViT-B/16 {@code .npz} to import instead of training, or "". */

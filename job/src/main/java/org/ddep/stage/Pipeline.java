@@ -63,8 +63,11 @@ public final class Pipeline {
         }
     }
 
-    /** Keys that do not change what {@code run} computes: a sweep pins its own settings ({@link Sweep}). */
-    public static final Set<String> RUN_FREE = Set.of("sweep", "lease");
+    /**
+     * Keys that do not change what {@code run} trains: a sweep pins its own settings ({@link Sweep}); the
+     * report's samples and measurements can be redrawn over a finished run ({@code ./ddep report --force}).
+     */
+    public static final Set<String> RUN_FREE = Set.of("sweep", "lease", "report");
 
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {

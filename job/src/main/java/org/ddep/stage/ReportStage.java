@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static org.apache.spark.sql.functions.col;
-
 /**
  * {@code report/}: one page to judge a run from. index.md with the results table, summary.json,
  * PNG loss curves per stage, a denoising grid and a prediction grid for every variant.
@@ -111,6 +109,7 @@ public final class ReportStage implements Stage {
             writePng(files, HadoopFiles.join(dir, "denoising.png"), denoisingGrid(ctx));
             md.append("## Denoising (decoder pretraining)\n\nColumns: clean image, noisy input, true noise, "
                     + "predicted noise, denoised estimate.\n\n![denoising](denoising.png)\n\n");
+            DecoderPathsReport.write(ctx, dir, md);
         }
         if (!summary.isEmpty()) {
             double fraction = c.finetune().labelFractions().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
@@ -154,13 +153,11 @@ public final class ReportStage implements Stage {
         return 1;
     }
 
-    private static List<ShardRecord> samples(StageContext ctx, String dataset, String split, boolean masked) {
-        var df = ctx.shards().split(dataset, split);
-        if (masked) {
-            df = df.where(col(ShardSchema.MASK).isNotNull());
-        }
+    /** {@code n} rows of a split (with masks if {@code masked}), the same ones on every run (Shards.sample). */
+    static List<ShardRecord> samples(StageContext ctx, String dataset, String split, boolean masked, int n)
+            throws IOException {
         List<ShardRecord> out = new ArrayList<>();
-        for (Row r : df.orderBy(ShardSchema.ID).limit(ctx.config().reportSamples()).collectAsList()) {
+        for (Row r : ctx.shards().sample(dataset, split, n, masked)) {
             out.add(ShardSchema.fromRow(r));
         }
         return out;
@@ -173,7 +170,7 @@ public final class ReportStage implements Stage {
         int size = c.decoder().imageSize();
         SplittableRandom rnd = new SplittableRandom(c.seed());
         List<List<BufferedImage>> rows = new ArrayList<>();
-        for (ShardRecord r : samples(ctx, c.data().pretrainDataset(), c.data().trainSplit(), false)) {
+        for (ShardRecord r : samples(ctx, c.data().pretrainDataset(), c.data().trainSplit(), false, c.reportSamples())) {
             Augment.Sample s = Augment.trainingView(EpochData.sample(r, false), size, false, rnd);
             DenoisingObjective.Example e = objective.corrupt(s.chw(), rnd);
             float[] predicted = net.outputSingle(false, Examples.image(e.input(), size, size)).dup('c').data().asFloat();
@@ -208,7 +205,7 @@ public final class ReportStage implements Stage {
             columns.add(r.id());
         }
         List<List<BufferedImage>> rows = new ArrayList<>();
-        for (ShardRecord r : samples(ctx, dataset, c.data().evalSplit(), true)) {
+        for (ShardRecord r : samples(ctx, dataset, c.data().evalSplit(), true, c.reportSamples())) {
             Augment.Sample s = EpochData.sample(r, true);
             List<BufferedImage> row = new ArrayList<>();
             row.add(ImageTensors.toImage(s.chw(), s.height(), s.width()));

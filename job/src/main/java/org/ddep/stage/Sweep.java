@@ -161,6 +161,16 @@ public final class Sweep {
             points.add(new Point(sigma, labelled(f), seeds, miou.get(sigma)));
         }
         write(NOISE_LEVEL, SweepTables.sigmas(points, f));
+        if (ctx.config().decoderPathImages() > 0) {
+            // Which encoder features each noise level's decoder learnt to use (report/decoder_paths.csv per sigma).
+            StringBuilder paths = new StringBuilder("sigma," + DecoderPathsReport.HEADER + "\n");
+            for (double sigma : sigmas) {
+                StageContext sc = pretrained.getOrDefault(sigma, ctx);
+                paths.append(DecoderPathsReport.rows(plain(sigma) + ",", DecoderPathsReport.measure(sc)));
+            }
+            ctx.files().writeString(HadoopFiles.join(ctx.run().path("report"), NOISE_LEVEL + "_decoder_paths.csv"),
+                    paths.toString());
+        }
         finish();
         return points;
     }

@@ -1,0 +1,77 @@
+package org.ddep.data;
+
+import org.apache.spark.sql.Row;
+import org.ddep.prep.PrepJob;
+import org.ddep.prep.ShardSchema;
+import org.ddep.testing.ClassFolderFixtures;
+import org.ddep.testing.LocalSpark;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The report's sample images come from the first shard files of a split, not from an ordering of the
+ * whole split (which would read every image of ImageNet-21k to keep a few), and are the same on every call.
+ */
+class ShardSampleTest {
+    @Test
+    void aSampleReadsTheFirstShardsOnlyAndSpansFilesWhenOneIsTooSmall(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in21k");
+        for (int i = 0; i < 24; i++) {
+            ClassFolderFixtures.write(in.resolve("n0000000" + (i % 3) + "/img" + i + ".JPEG"),
+                    ClassFolderFixtures.jpeg(24, 24, i));
+        }
+        String out = dir.resolve("shards").toUri().toString();
+        // Shards of about 4 KB: several files, each a hash-placed share of the split.
+        PrepJob.run(LocalSpark.get(), new PrepJob.Spec("imagenet21k", "in21k", in.toUri().toString(), out,
+                List.of("train"), 4096L, 0.0));
+        Path split = Path.of(java.net.URI.create(ShardSchema.splitPath(out, "in21k", "train")));
+        List<Path> files;
+        try (Stream<Path> s = Files.list(split)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
+        }
+        assertTrue(files.size() > 2, "too few shard files to test: " + files);
+        Shards shards = new Shards(LocalSpark.get(), out);
+        Set<String> first = ids(LocalSpark.get().read().schema(ShardSchema.SCHEMA).parquet(files.get(0).toUri()
+                .toString()).collectAsList());
+        assertTrue(first.size() > 1 && first.size() < 24, first.toString());
+
+        List<Row> few = shards.sample("in21k", "train", first.size() - 1, false);
+        assertEquals(first.size() - 1, few.size());
+        assertTrue(first.containsAll(ids(few)), "a sample that fits in the first shard came from elsewhere");
+        assertEquals(ids(few), ids(shards.sample("in21k", "train", first.size() - 1, false)), "not repeatable");
+
+        List<Row> more = shards.sample("in21k", "train", first.size() + 1, false);
+        assertEquals(first.size() + 1, more.size());
+        assertTrue(ids(more).containsAll(first), "the first shard's rows come first");
+
+        // The first by label key (uniform, a hash of the id), not by id: ids in a shard run class folder by class folder.
+        List<Row> firstRows = new ArrayList<>(LocalSpark.get().read().schema(ShardSchema.SCHEMA)
+                .parquet(files.get(0).toUri().toString()).collectAsList());
+        firstRows.sort(Comparator.comparingDouble(r -> r.<Double>getAs(ShardSchema.LABEL_KEY)));
+        assertEquals(ids(firstRows.subList(0, first.size() - 1)), ids(few));
+
+        List<Row> all = shards.sample("in21k", "train", 100, false);
+        assertEquals(24, all.size());
+        assertEquals(24, ids(all).size());
+    }
+
+    private static Set<String> ids(List<Row> rows) {
+        Set<String> out = new HashSet<>();
+        for (Row r : rows) {
+            out.add(r.getAs(ShardSchema.ID));
+        }
+        return out;
+    }
+}
