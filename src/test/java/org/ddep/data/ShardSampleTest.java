@@ -8,6 +8,7 @@ import org.ddep.testing.LocalSpark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class ShardSampleTest {
         // Shards of about 4 KB: several files, each a hash-placed share of the split.
         PrepJob.run(LocalSpark.get(), new PrepJob.Spec("imagenet21k", "in21k", in.toUri().toString(), out,
                 List.of("train"), 4096L, 0.0));
-        Path split = Path.of(java.net.URI.create(ShardSchema.splitPath(out, "in21k", "train")));
+        Path split = Path.of(URI.create(ShardSchema.splitPath(out, "in21k", "train")));
         List<Path> files;
         try (Stream<Path> s = Files.list(split)) {
             files = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
@@ -47,24 +48,30 @@ class ShardSampleTest {
                 .toString()).collectAsList());
         assertTrue(first.size() > 1 && first.size() < 24, first.toString());
 
-        List<Row> few = shards.sample("in21k", "train", first.size() - 1, false);
-        assertEquals(first.size() - 1, few.size());
-        assertTrue(first.containsAll(ids(few)), "a sample that fits in the first shard came from elsewhere");
-        assertEquals(ids(few), ids(shards.sample("in21k", "train", first.size() - 1, false)), "not repeatable");
+        // Half the first file: its rows of lowest label key (a uniform hash of the id), not its first ids.
+        List<Row> firstRows = byLabelKey(files.get(0));
+        int half = first.size() / 2;
+        List<Row> few = shards.sample("in21k", "train", half, false);
+        assertEquals(ids(firstRows.subList(0, half)), ids(few));
+        assertEquals(ids(few), ids(shards.sample("in21k", "train", half, false)), "not repeatable");
 
+        // One more row than the first file holds: all of it, then the second file's row of lowest label key.
         List<Row> more = shards.sample("in21k", "train", first.size() + 1, false);
         assertEquals(first.size() + 1, more.size());
         assertTrue(ids(more).containsAll(first), "the first shard's rows come first");
-
-        // The first by label key (uniform, a hash of the id), not by id: ids in a shard run class folder by class folder.
-        List<Row> firstRows = new ArrayList<>(LocalSpark.get().read().schema(ShardSchema.SCHEMA)
-                .parquet(files.get(0).toUri().toString()).collectAsList());
-        firstRows.sort(Comparator.comparingDouble(r -> r.<Double>getAs(ShardSchema.LABEL_KEY)));
-        assertEquals(ids(firstRows.subList(0, first.size() - 1)), ids(few));
+        assertEquals(byLabelKey(files.get(1)).get(0).<String>getAs(ShardSchema.ID),
+                more.get(first.size()).<String>getAs(ShardSchema.ID));
 
         List<Row> all = shards.sample("in21k", "train", 100, false);
         assertEquals(24, all.size());
         assertEquals(24, ids(all).size());
+    }
+
+    private static List<Row> byLabelKey(Path file) {
+        List<Row> rows = new ArrayList<>(LocalSpark.get().read().schema(ShardSchema.SCHEMA).parquet(file.toUri().toString())
+                .collectAsList());
+        rows.sort(Comparator.comparingDouble(r -> r.<Double>getAs(ShardSchema.LABEL_KEY)));
+        return rows;
     }
 
     private static Set<String> ids(List<Row> rows) {

@@ -5,15 +5,20 @@ import org.ddep.config.NoiseSpec;
 import org.ddep.model.EncoderSplit;
 import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
+import org.ddep.model.Weights;
 import org.ddep.noise.DenoisingObjective;
 import org.ddep.testing.TinyModels;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.File;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +42,7 @@ class DecoderPathsTest {
         List<float[]> images = images(10, side);
         DenoisingObjective objective = new DenoisingObjective(NOISE);
 
-        DecoderPaths.Result r = DecoderPaths.measure(net, images, side, objective, 9, 4);
+        DecoderPaths.Result r = DecoderPaths.measure(net, images.size(), images::get, side, objective, 9, 4);
 
         // The same draws, through the whole model at once.
         SplittableRandom rnd = new SplittableRandom(9);
@@ -85,7 +90,9 @@ class DecoderPathsTest {
         }
         assertTrue(blinded > 0, "no decoder layer reads " + boundary);
 
-        DecoderPaths.Result r = DecoderPaths.measure(net, images(8, side), side, new DenoisingObjective(NOISE), 3, 8);
+        List<float[]> images = images(8, side);
+        DecoderPaths.Result r = DecoderPaths.measure(net, images.size(), images::get, side, new DenoisingObjective(NOISE),
+                3, 8);
 
         double none = r.cuts().get(0).loss();
         DecoderPaths.Cut deepest = cut(r, "deepest features");
@@ -95,6 +102,33 @@ class DecoderPathsTest {
         DecoderPaths.Cut skip = r.cuts().get(1);
         assertTrue(skip.name().startsWith("skip at "), skip.name());
         assertNotEquals(none, skip.loss(), 1e-4 * none);
+        // Without the deepest path, cutting every skip is cutting everything.
+        assertEquals(cut(r, "all features").loss(), cut(r, "every skip (deepest kept)").loss(), 1e-6 * none);
+    }
+
+    /** The stage saves its model with the encoder frozen; measured from that file it is the same model. */
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "transunet-group"})
+    void aSavedModelWithItsEncoderFrozenMeasuresAsTheModelItWas(String arch, @TempDir Path dir) throws Exception {
+        ModelSpec spec = TinyModels.spec(arch);
+        int side = spec.inputDivisor() * 2;
+        ComputationGraph net = ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 5);
+        ComputationGraph frozen = Weights.freezeUpTo(net.clone(), ModelFactory.encoderBoundary(spec));
+        File file = dir.resolve("model.zip").toFile();
+        ModelSerializer.writeModel(frozen, file, false);
+        ComputationGraph saved = ModelSerializer.restoreComputationGraph(file, false);
+        List<float[]> images = images(6, side);
+        DenoisingObjective objective = new DenoisingObjective(NOISE);
+
+        DecoderPaths.Result want = DecoderPaths.measure(net, images.size(), images::get, side, objective, 4, 4);
+        DecoderPaths.Result got = DecoderPaths.measure(saved, images.size(), images::get, side, objective, 4, 4);
+
+        assertEquals(want.features(), got.features());
+        for (int k = 0; k < want.cuts().size(); k++) {
+            assertEquals(want.cuts().get(k).name(), got.cuts().get(k).name());
+            assertEquals(want.cuts().get(k).loss(), got.cuts().get(k).loss(), 1e-6 * want.cuts().get(k).loss(),
+                    want.cuts().get(k).name());
+        }
     }
 
     private static DecoderPaths.Cut cut(DecoderPaths.Result r, String name) {

@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,6 +57,16 @@ class SweepAndPredictTest {
         pipeline = TinyRun.pipeline(dir, TinyRun.config(SWEEP2), List.of());
         points = new Sweep(pipeline).fractions();
         twoSeedIndex = Files.readString(dir.resolve("report/index.md"));
+    }
+
+    @Test
+    void aSweepAcceptsOtherReportSettingsAndRefusesOtherTraining() throws Exception {
+        RunDir run = pipeline.context().run();
+        String[] report = Stream.concat(Stream.of(SWEEP2), Stream.of("report.samples=3", "report.decoder-path-images=8"))
+                .toArray(String[]::new);
+        assertTrue(Pipeline.checkPinned(TinyRun.config(report), run, Sweep.SWEEP_FREE));
+        String[] seed = Stream.concat(Stream.of(SWEEP2), Stream.of("seed=7")).toArray(String[]::new);
+        assertThrows(ConfigError.class, () -> Pipeline.checkPinned(TinyRun.config(seed), run, Sweep.SWEEP_FREE));
     }
 
     @Test
@@ -239,8 +251,8 @@ class SweepAndPredictTest {
         List<String> paths = Files.readAllLines(dir.resolve("report/noise_level_decoder_paths.csv"));
         assertEquals("sigma," + DecoderPathsReport.HEADER, paths.get(0));
         assertEquals(1 + 3 * 6, paths.size(), paths.toString());
-        java.util.Set<String> zeroLoss = new java.util.HashSet<>();
-        java.util.Map<String, String> none = new java.util.HashMap<>();
+        Set<String> zeroLoss = new HashSet<>();
+        Map<String, String> none = new HashMap<>();
         for (String line : paths.subList(1, paths.size())) {
             String[] f = line.split(",");
             zeroLoss.add(f[5]);
@@ -249,8 +261,9 @@ class SweepAndPredictTest {
             }
         }
         assertEquals(1, zeroLoss.size(), "the noise targets differ between sigmas: " + paths);
-        assertEquals(java.util.Set.of("0.1", "0.22", "0.4"), none.keySet());
-        assertEquals(3, new java.util.HashSet<>(none.values()).size(), "three decoders, one loss: " + none);
+        assertEquals(Set.of("0.1", "0.22", "0.4"), none.keySet());
+        assertEquals(3, new HashSet<>(none.values()).size(), "three decoders, one loss: " + none);
+        assertTrue(index.contains("`noise_level_decoder_paths.csv`"), index);
     }
 
     @Test

@@ -84,10 +84,9 @@ public final class Main {
                 return RUN_DIR_IN_USE;
             }
             if (ShutdownHookManager.get().isShutdownInProgress()) {
-                // A SIGTERM (a scheduler, YARN preemption, kill) or Ctrl-C: what failed is the fallout of the stop
-                // (a stopped SparkContext, closed file systems), not a fault to debug.
-                cmd.getErr().println("ddep: " + cmd.getCommandName() + " stopped: the JVM is shutting down (SIGTERM or "
-                        + "Ctrl-C). Finished stages and checkpoints are kept; run the same command again to resume.");
+                // Mostly a SIGTERM (a scheduler, YARN preemption, kill) or Ctrl-C: what failed is then the fallout of
+                // the stop (a stopped SparkContext, closed file systems). One line, since the lease hook said why.
+                cmd.getErr().println("ddep: " + cmd.getCommandName() + " stopped while the JVM shut down: " + e);
                 return 1;
             }
             cmd.getErr().println("ddep: " + cmd.getCommandName() + " failed: " + e);
@@ -126,8 +125,15 @@ public final class Main {
                         sc.applicationAttemptId().isDefined() ? sc.applicationAttemptId().get() : "", Instant.now());
                 try (RunLease lease = RunLease.acquire(p.context().files(), run, self, cfg.lease(), takeOver,
                         sc::cancelAllJobs)) {
-                    // Ctrl-C or a SIGTERM from a scheduler: release before Hadoop closes its file systems.
-                    Runnable release = lease::close;
+                    // Ctrl-C or a SIGTERM from a scheduler: release before Hadoop closes its file systems. The
+                    // hook says why the run stops: the main thread's own message may not get out before the halt.
+                    Runnable release = () -> {
+                        System.err.println("ddep: the JVM is shutting down before the command finished (a signal such "
+                                + "as SIGTERM or Ctrl-C, or an exit elsewhere: see the log above); releasing the run "
+                                + "directory's lease. Finished stages and checkpoints are kept: run the same command "
+                                + "again to resume.");
+                        lease.close();
+                    };
                     ShutdownHookManager.get().addShutdownHook(release, FileSystem.SHUTDOWN_HOOK_PRIORITY + 1);
                     try {
                         action.run(p.guardedBy(lease));

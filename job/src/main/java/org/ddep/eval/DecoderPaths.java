@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -49,67 +50,89 @@ public final class DecoderPaths {
     }
 
     /**
-     * Measures {@code denoiser} (a whole denoising model: encoder, decoder and noise head) on clean
-     * images ({@code size} x {@code size}, CHW in [-1, 1]) corrupted by {@code objective} with noise drawn
-     * from {@code seed}; every cut sees the same noisy images. Runs in inference mode, {@code batch}
-     * images at a time: the encoder once per batch, the decoder once per cut.
+     * Measures {@code denoiser} (a whole denoising model: encoder, decoder and noise head; its encoder may
+     * be frozen) on {@code count} clean images ({@code size} x {@code size}, CHW in [-1, 1]; {@code image}
+     * is asked for each once, in order, so only one batch of them is ever decoded) corrupted by
+     * {@code objective} with noise drawn from {@code seed}; every cut sees the same noisy images. Runs in
+     * inference mode, {@code batch} images at a time: the encoder once per batch, the decoder once per cut.
+     * Every array of a batch is freed before the next, and the encoder and decoder copies at the end.
      */
-    public static Result measure(ComputationGraph denoiser, List<float[]> images, int size, DenoisingObjective objective,
-                                 long seed, int batch) {
-        if (images.isEmpty()) {
+    public static Result measure(ComputationGraph denoiser, int count, IntFunction<float[]> image, int size,
+                                 DenoisingObjective objective, long seed, int batch) {
+        if (count <= 0) {
             throw new IllegalArgumentException("no images to measure the decoder's paths on");
         }
         EncoderSplit split = new EncoderSplit(denoiser.getConfiguration());
         ComputationGraph encoder = split.encoder(denoiser);
         ComputationGraph decoder = split.decoder(denoiser);
-        List<String> names = split.features();
-        int n = names.size();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        List<Feature> features = null;
-        int deepest = -1;
-        List<Set<Integer>> cuts = null;
-        double[] sse = null;
-        double zero = 0;
-        int px = 3 * size * size;
-        for (int from = 0; from < images.size(); from += batch) {
-            int b = Math.min(batch, images.size() - from);
-            float[] in = new float[b * px];
-            float[] target = new float[b * px];
-            for (int i = 0; i < b; i++) {
-                DenoisingObjective.Example e = objective.corrupt(images.get(from + i), rnd);
-                System.arraycopy(e.input(), 0, in, i * px, px);
-                System.arraycopy(e.target(), 0, target, i * px, px);
-            }
-            INDArray x = Nd4j.create(in, new long[]{b, 3, size, size}, 'c');
-            INDArray t = Nd4j.create(target, new long[]{b, 3, size, size}, 'c');
-            INDArray[] f = encoder.output(false, x);
-            if (features == null) {
-                features = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    features.add(new Feature(names.get(i), f[i].size(1), f[i].size(2), size));
+        try {
+            List<String> names = split.features();
+            int n = names.size();
+            SplittableRandom rnd = new SplittableRandom(seed);
+            List<Feature> features = null;
+            int deepest = -1;
+            List<Set<Integer>> cuts = null;
+            double[] sse = null;
+            double zero = 0;
+            int px = 3 * size * size;
+            for (int from = 0; from < count; from += batch) {
+                int b = Math.min(batch, count - from);
+                float[] in = new float[b * px];
+                float[] target = new float[b * px];
+                for (int i = 0; i < b; i++) {
+                    DenoisingObjective.Example e = objective.corrupt(image.apply(from + i), rnd);
+                    System.arraycopy(e.input(), 0, in, i * px, px);
+                    System.arraycopy(e.target(), 0, target, i * px, px);
                 }
-                deepest = deepest(features);
-                cuts = cuts(n, deepest);
-                sse = new double[cuts.size()];
+                List<INDArray> batchArrays = new ArrayList<>();
+                try {
+                    INDArray x = keep(batchArrays, Nd4j.create(in, new long[]{b, 3, size, size}, 'c'));
+                    INDArray t = keep(batchArrays, Nd4j.create(target, new long[]{b, 3, size, size}, 'c'));
+                    INDArray[] f = encoder.output(false, x);
+                    batchArrays.addAll(List.of(f));
+                    if (features == null) {
+                        features = new ArrayList<>();
+                        for (int i = 0; i < n; i++) {
+                            features.add(new Feature(names.get(i), f[i].size(1), f[i].size(2), size));
+                        }
+                        deepest = deepest(features);
+                        cuts = cuts(n, deepest);
+                        sse = new double[cuts.size()];
+                    }
+                    INDArray[] zeros = new INDArray[n];
+                    for (int k = 0; k < cuts.size(); k++) {
+                        INDArray[] fed = new INDArray[n];
+                        for (int i = 0; i < n; i++) {
+                            if (cuts.get(k).contains(i) && zeros[i] == null) {
+                                zeros[i] = keep(batchArrays, Nd4j.zerosLike(f[i]));
+                            }
+                            fed[i] = cuts.get(k).contains(i) ? zeros[i] : f[i];
+                        }
+                        INDArray out = keep(batchArrays, decoder.output(false, fed)[0]);
+                        sse[k] += out.squaredDistance(t);
+                    }
+                    double norm = t.norm2Number().doubleValue();
+                    zero += norm * norm;
+                } finally {
+                    batchArrays.stream().filter(a -> a != null && a.closeable()).forEach(INDArray::close);
+                }
             }
+            long values = (long) count * px;
+            List<Cut> rows = new ArrayList<>();
             for (int k = 0; k < cuts.size(); k++) {
-                INDArray[] fed = new INDArray[n];
-                for (int i = 0; i < n; i++) {
-                    fed[i] = cuts.get(k).contains(i) ? Nd4j.zerosLike(f[i]) : f[i];
-                }
-                INDArray out = decoder.output(false, fed)[0];
-                sse[k] += out.squaredDistance(t);
+                rows.add(new Cut(name(cuts.get(k), features, deepest), describe(cuts.get(k), features), sse[k] / values,
+                        zero / values));
             }
-            double norm = t.norm2Number().doubleValue();
-            zero += norm * norm;
+            return new Result(List.copyOf(features), deepest, count, List.copyOf(rows));
+        } finally {
+            encoder.close();
+            decoder.close();
         }
-        long count = (long) images.size() * px;
-        List<Cut> rows = new ArrayList<>();
-        for (int k = 0; k < cuts.size(); k++) {
-            rows.add(new Cut(name(cuts.get(k), features, deepest), describe(cuts.get(k), features), sse[k] / count,
-                    zero / count));
-        }
-        return new Result(List.copyOf(features), deepest, images.size(), List.copyOf(rows));
+    }
+
+    private static INDArray keep(List<INDArray> arrays, INDArray a) {
+        arrays.add(a);
+        return a;
     }
 
     /** The feature of lowest resolution; of several, the last in the model's order (the decoder's first input). */
@@ -123,7 +146,7 @@ public final class DecoderPaths {
         return d;
     }
 
-    /** None; each feature alone; every feature but the deepest (when there are skips); all. */
+    /** None; each feature alone; with more than two, every one but the deepest; with more than one, all: n + 3 for n > 2. */
     private static List<Set<Integer>> cuts(int n, int deepest) {
         List<Set<Integer>> out = new ArrayList<>();
         out.add(Set.of());

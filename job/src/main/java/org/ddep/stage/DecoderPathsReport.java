@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -49,16 +50,24 @@ final class DecoderPathsReport {
         ComputationGraph net = Models.load(ctx.files(), ctx.run().stage(DdepConfig.PRETRAIN_DECODER), "report");
         int size = c.decoder().imageSize();
         SplittableRandom crops = new SplittableRandom(c.seed());
-        List<float[]> images = new ArrayList<>();
-        for (ShardRecord r : ReportStage.samples(ctx, c.data().pretrainDataset(), c.data().trainSplit(), false,
-                c.decoderPathImages())) {
-            images.add(Augment.trainingView(EpochData.sample(r, false), size, false, crops).chw());
-        }
+        List<ShardRecord> rows = ReportStage.samples(ctx, c.data().pretrainDataset(), c.data().trainSplit(), false,
+                c.decoderPathImages());
         long start = System.nanoTime();
-        DecoderPaths.Result result = DecoderPaths.measure(net, images, size, new DenoisingObjective(c.noise()),
-                c.seed() + 1, BATCH);
+        DecoderPaths.Result result;
+        try {
+            // Decoded one batch at a time, in order (the crops' random stream is consumed as if all at once).
+            result = DecoderPaths.measure(net, rows.size(), i -> {
+                try {
+                    return Augment.trainingView(EpochData.sample(rows.get(i), false), size, false, crops).chw();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("report: pretraining image " + rows.get(i).id(), e);
+                }
+            }, size, new DenoisingObjective(c.noise()), c.seed() + 1, BATCH);
+        } finally {
+            net.close();
+        }
         LOG.info("report: decoder paths of {} measured on {} images, {} cuts, in {} s", ctx.run().uri(),
-                images.size(), result.cuts().size(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
+                rows.size(), result.cuts().size(), String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
         return result;
     }
 

@@ -170,6 +170,12 @@ final class ReportSections {
                     .append("` pairs the variants of each seed").append(sweep[0].equals(Sweep.AVERAGING) ? ", `<variant>"
                             + SweepTables.MINUS_SYNCHRONOUS + "` each run with the same variant and seed on 1 worker" : "")
                     .append(". Every run: `").append(sweep[0]).append("_seeds.csv`.\n\n");
+            if (sweep[0].equals(Sweep.NOISE_LEVEL) && ctx.files().exists(ctx.run().path("report",
+                    Sweep.NOISE_LEVEL_PATHS + ".csv"))) {
+                md.append("What each noise level's decoder uses (its denoising loss with each encoder feature set to "
+                        + "zero, as in \"What the pretrained decoder uses\" below): `").append(Sweep.NOISE_LEVEL_PATHS)
+                        .append(".csv`.\n\n");
+            }
             differences(lines, md);
         }
     }

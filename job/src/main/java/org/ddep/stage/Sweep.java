@@ -37,13 +37,16 @@ public final class Sweep {
      * Keys a sweep may differ in from the run it extends: they only add runs, each in its own folder.
      * The sweep's own settings that change results are pinned in {@code sweep/sweep.conf} instead.
      */
-    static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep", "lease");
+    static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep", "lease",
+            "report");
     static final String DIR = "sweep";
     static final String SIGMA_DIR = "sweep-sigma";
     static final String AVERAGING_DIR = "sweep-averaging";
     static final String AVERAGING = "averaging";
     static final String LABEL_EFFICIENCY = "label_efficiency";
     static final String NOISE_LEVEL = "noise_level";
+    /** What each noise level's decoder uses ({@link DecoderPathsReport}), one block of rows per sigma. */
+    static final String NOISE_LEVEL_PATHS = NOISE_LEVEL + "_decoder_paths";
     private static final List<String> VARIANTS = SweepTables.VARIANTS;
 
     private final Pipeline pipeline;
@@ -168,7 +171,7 @@ public final class Sweep {
                 StageContext sc = pretrained.getOrDefault(sigma, ctx);
                 paths.append(DecoderPathsReport.rows(plain(sigma) + ",", DecoderPathsReport.measure(sc)));
             }
-            ctx.files().writeString(HadoopFiles.join(ctx.run().path("report"), NOISE_LEVEL + "_decoder_paths.csv"),
+            ctx.files().writeString(HadoopFiles.join(ctx.run().path("report"), NOISE_LEVEL_PATHS + ".csv"),
                     paths.toString());
         }
         finish();
