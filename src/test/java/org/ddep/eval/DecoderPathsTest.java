@@ -38,7 +38,7 @@ class DecoderPathsTest {
     void withNothingCutTheLossIsTheWholeModelsOnTheSameNoisyImages(String arch) {
         ModelSpec spec = TinyModels.spec(arch);
         int side = spec.inputDivisor() * 2;
-        ComputationGraph net = ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 5);
+        ComputationGraph net = denoiser(spec);
         List<float[]> images = images(10, side);
         DenoisingObjective objective = new DenoisingObjective(NOISE);
 
@@ -78,7 +78,7 @@ class DecoderPathsTest {
     void aDecoderThatCannotSeeTheDeepestFeaturesLosesNothingWithoutThem(String arch) {
         ModelSpec spec = TinyModels.spec(arch);
         int side = spec.inputDivisor() * 2;
-        ComputationGraph net = ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 5);
+        ComputationGraph net = denoiser(spec);
         // Blind the decoder to the deepest features: the weights of every layer that reads them set to 0.
         String boundary = ModelFactory.encoderBoundary(spec);
         int blinded = 0;
@@ -112,7 +112,7 @@ class DecoderPathsTest {
     void aSavedModelWithItsEncoderFrozenMeasuresAsTheModelItWas(String arch, @TempDir Path dir) throws Exception {
         ModelSpec spec = TinyModels.spec(arch);
         int side = spec.inputDivisor() * 2;
-        ComputationGraph net = ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 5);
+        ComputationGraph net = denoiser(spec);
         ComputationGraph frozen = Weights.freezeUpTo(net.clone(), ModelFactory.encoderBoundary(spec));
         File file = dir.resolve("model.zip").toFile();
         ModelSerializer.writeModel(frozen, file, false);
@@ -129,6 +129,11 @@ class DecoderPathsTest {
             assertEquals(want.cuts().get(k).loss(), got.cuts().get(k).loss(), 1e-6 * want.cuts().get(k).loss(),
                     want.cuts().get(k).name());
         }
+    }
+
+    /** A fresh denoising model (encoder, decoder, noise head) of the smallest size of an architecture. */
+    private static ComputationGraph denoiser(ModelSpec spec) {
+        return ModelFactory.create(spec, Head.denoise(), new CosineDecay(1e-3, 10), 5);
     }
 
     private static DecoderPaths.Cut cut(DecoderPaths.Result r, String name) {
