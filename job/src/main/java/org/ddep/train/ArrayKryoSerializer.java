@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -34,7 +35,24 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
 
     @Override
     public void write(Kryo kryo, Output out, INDArray array) {
-        INDArray a = array.isView() ? array.dup(array.ordering()) : array;
+        // A view (or an array that does not start at its buffer's start) is written from a contiguous copy.
+        boolean copy = !array.isEmpty() && (array.isView() || array.offset() != 0
+                || array.data().length() != array.length());
+        INDArray a = copy ? array.dup(array.ordering()) : array;
+        try {
+            write(out, a);
+        } finally {
+            // The copy must stay reachable until its bytes are out: once only the raw pointer is in use, the
+            // JIT may treat `a` as dead, and ND4J's deallocator then frees the memory mid-copy (a SIGSEGV in
+            // memcpy, seen once in a long sweep while broadcasting a round's model). Free it as soon as done.
+            Reference.reachabilityFence(a);
+            if (copy && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+
+    private static void write(Output out, INDArray a) {
         out.writeByte(FORMAT);
         out.writeByte(NATIVE);
         out.writeString(a.dataType().name());
@@ -57,6 +75,7 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
             p.position(at).get(chunk, 0, n);
             out.writeBytes(chunk, 0, n);
         }
+        Reference.reachabilityFence(a);
     }
 
     @Override
@@ -96,6 +115,7 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
             p.position(at).put(chunk, 0, n);
         }
         Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
+        Reference.reachabilityFence(a);
         return a;
     }
 }
