@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code ddep sweep}: the paper's headline experiment in one command (PAPER.md "Findings to
@@ -34,11 +36,12 @@ import java.util.Set;
 public final class Sweep {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
     /**
-     * Keys a sweep may differ in from the run it extends: they only add runs, each in its own folder.
+     * Keys a sweep may differ in from the run it extends: those free for any run ({@link Pipeline#RUN_FREE}), and
+     * those that only add runs, each in its own folder.
      * The sweep's own settings that change results are pinned in {@code sweep/sweep.conf} instead.
      */
-    static final Set<String> SWEEP_FREE = Set.of("stages", "finetune.label-fractions", "finetune.variants", "sweep", "lease",
-            "report");
+    static final Set<String> SWEEP_FREE = Stream.concat(Pipeline.RUN_FREE.stream(),
+            Stream.of("stages", "finetune.label-fractions", "finetune.variants")).collect(Collectors.toUnmodifiableSet());
     static final String DIR = "sweep";
     static final String SIGMA_DIR = "sweep-sigma";
     static final String AVERAGING_DIR = "sweep-averaging";

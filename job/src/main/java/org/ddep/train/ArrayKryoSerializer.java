@@ -75,7 +75,6 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
             p.position(at).get(chunk, 0, n);
             out.writeBytes(chunk, 0, n);
         }
-        Reference.reachabilityFence(a);
     }
 
     @Override
@@ -115,7 +114,6 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
             p.position(at).put(chunk, 0, n);
         }
         Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
-        Reference.reachabilityFence(a);
         return a;
     }
 }
