@@ -62,7 +62,13 @@ class DdepKryoRegistratorTest {
         INDArray big = Nd4j.rand(DataType.FLOAT, 3, 1000, 123); // 1.5 MB: more than one 1 MiB chunk, not a multiple of it
         INDArray fOrder = Nd4j.rand(DataType.DOUBLE, new int[]{4, 5}, 'f');
         INDArray view = big.get(NDArrayIndex.point(1), NDArrayIndex.interval(10, 20), NDArrayIndex.all());
-        List<INDArray> arrays = List.of(big, fOrder, view,
+        // Arrays written straight from their buffer (a model's params(): a [1, n] array reshaped, which ND4J calls a
+        // view; a transpose) and a view that needs a copy (strided, a part of its buffer).
+        INDArray reshaped = Nd4j.rand(DataType.FLOAT, 1, 300_000).reshape(300_000);
+        INDArray transposed = Nd4j.rand(DataType.FLOAT, 300, 1000).transpose();
+        INDArray column = Nd4j.rand(DataType.FLOAT, 1000, 300).getColumn(0);
+        assertTrue(reshaped.isView() && column.isView());
+        List<INDArray> arrays = List.of(big, fOrder, view, reshaped, transposed, column,
                 Nd4j.createFromArray(new int[][]{{1, -2}, {3, Integer.MIN_VALUE}}),
                 Nd4j.createFromArray(Long.MAX_VALUE, -1L),
                 Nd4j.createFromArray(new byte[]{-128, 0, 127}),
@@ -79,6 +85,11 @@ class DdepKryoRegistratorTest {
             assertFalse(back.isView(), what);
             assertFalse(back.isAttached(), what);
             assertEquals(a, back, what);
+        }
+        // A view written from its buffer and from a copy: the same bytes.
+        for (INDArray a : List.of(reshaped, transposed, column)) {
+            assertEquals(k.serialize(a.dup(a.ordering()), ClassTag$.MODULE$.apply(Object.class)),
+                    k.serialize(a, ClassTag$.MODULE$.apply(Object.class)), a.shapeInfoToString());
         }
         // Bit for bit: NaN payloads, negative zero and subnormals survive.
         float[] odd = {Float.NaN, Float.intBitsToFloat(0x7fc00123), -0f, Float.MIN_VALUE, Float.NEGATIVE_INFINITY};

@@ -35,16 +35,19 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
 
     @Override
     public void write(Kryo kryo, Output out, INDArray array) {
-        // A view (or an array that does not start at its buffer's start) is written from a contiguous copy.
-        boolean copy = !array.isEmpty() && (array.isView() || array.offset() != 0
-                || array.data().length() != array.length());
+        // Written from its buffer when that holds exactly its elements in its order, as a reshaped whole array
+        // does (a model's params() is one: a copy would cost the model's size per broadcast); any other view
+        // from a contiguous copy.
+        boolean copy = !array.isEmpty() && (array.offset() != 0 || array.data().offset() != 0 || array.data().length() != array.length()
+                || !Arrays.equals(array.stride(), Nd4j.getStrides(array.shape(), array.ordering())));
         INDArray a = copy ? array.dup(array.ordering()) : array;
         try {
             write(out, a);
         } finally {
             // The copy must stay reachable until its bytes are out: once only the raw pointer is in use, the
-            // JIT may treat `a` as dead, and ND4J's deallocator then frees the memory mid-copy (a SIGSEGV in
-            // memcpy, seen once in a long sweep while broadcasting a round's model). Free it as soon as done.
+            // compiled loop treats `a` as dead, a collection between two chunks lets ND4J's deallocator free
+            // it, and the next chunk's memcpy faults (SIGSEGV). Seen in a round's broadcast while the model's params()
+            // (a reshaped view) were still copied. Free the copy as soon as its bytes are out.
             Reference.reachabilityFence(a);
             if (copy && a.closeable()) {
                 a.close();
