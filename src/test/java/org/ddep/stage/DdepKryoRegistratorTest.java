@@ -9,6 +9,7 @@ import org.ddep.model.Head;
 import org.ddep.model.ModelFactory;
 import org.ddep.testing.LocalSpark;
 import org.ddep.testing.TinyModels;
+import org.ddep.train.ArrayKryoSerializer;
 import org.ddep.train.CosineDecay;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,16 @@ class DdepKryoRegistratorTest {
             assertFalse(back.isView(), what);
             assertFalse(back.isAttached(), what);
             assertEquals(a, back, what);
+        }
+        // Only what is not its buffer's whole content in order is copied first; a model's parameters and Adam state
+        // (what every round broadcasts) are written in place.
+        ComputationGraph net = ModelFactory.create(TinyModels.spec("unet"), Head.segment(3), new CosineDecay(1e-3, 1), 0);
+        for (INDArray a : List.of(reshaped, transposed, big, net.params(), net.getUpdater().getStateViewArray())) {
+            assertFalse(ArrayKryoSerializer.writesFromACopy(a), a.shapeInfoToString());
+        }
+        INDArray prefix = Nd4j.rand(DataType.FLOAT, 10, 10).get(NDArrayIndex.interval(0, 5), NDArrayIndex.all());
+        for (INDArray a : List.of(view, column, prefix)) {
+            assertTrue(ArrayKryoSerializer.writesFromACopy(a), a.shapeInfoToString());
         }
         // A view written from its buffer and from a copy: the same bytes.
         for (INDArray a : List.of(reshaped, transposed, column)) {

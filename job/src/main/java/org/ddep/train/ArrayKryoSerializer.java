@@ -35,11 +35,7 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
 
     @Override
     public void write(Kryo kryo, Output out, INDArray array) {
-        // Written from its buffer when that holds exactly its elements in its order, as a reshaped whole array
-        // does (a model's params() is one: a copy would cost the model's size per broadcast); any other view
-        // from a contiguous copy.
-        boolean copy = !array.isEmpty() && (array.offset() != 0 || array.data().offset() != 0 || array.data().length() != array.length()
-                || !Arrays.equals(array.stride(), Nd4j.getStrides(array.shape(), array.ordering())));
+        boolean copy = writesFromACopy(array);
         INDArray a = copy ? array.dup(array.ordering()) : array;
         try {
             write(out, a);
@@ -53,6 +49,17 @@ public final class ArrayKryoSerializer extends Serializer<INDArray> {
                 a.close();
             }
         }
+    }
+
+    /**
+     * Whether {@link #write} copies the array first: unless its buffer holds exactly its elements, from the
+     * buffer's start, in its order. A reshaped whole array is written in place (a model's {@code params()} is
+     * one: a copy would cost the model's size per broadcast); a part of a buffer, or strided, is copied.
+     */
+    public static boolean writesFromACopy(INDArray array) {
+        return !array.isEmpty() && (array.offset() != 0 || array.data().offset() != 0
+                || array.data().length() != array.length()
+                || !Arrays.equals(array.stride(), Nd4j.getStrides(array.shape(), array.ordering())));
     }
 
     private static void write(Output out, INDArray a) {
