@@ -97,6 +97,20 @@ class PlanCommandTest {
                 + ") is broadcast once per stage"), out);
         assertTrue(out.contains("worker memory at batch 16, 32x32: ESTIMATE"), out);
         assertTrue(out.contains("measure with ddep step-benchmark"), out);
+        // a checkpoint is what a round moves to one worker: the trained model's parameters and Adam moments
+        assertTrue(out.contains("checkpoints: " + org.ddep.stage.RunPlan.bytes(perWorker) + " each (parameters + Adam's "
+                + "two moments, float32); after every epoch (10)"), out);
+        Outcome bounded = ddep(plan(demoConfig(), run, java.util.stream.Stream.concat(SMALL.stream(),
+                java.util.stream.Stream.of("train.checkpoint-minutes=7.5", "train.checkpoint-rounds=3")).toList()));
+        assertEquals(0, bounded.code(), bounded.err() + bounded.out());
+        assertTrue(bounded.out().contains("at epoch ends at most one per 7.5 min, the last epoch always, and every 3 "
+                + "rounds inside an epoch"), bounded.out());
+        // fine-tuning at 10%: epochs of 2 rounds, checkpointed every epoch, with more than 10 epochs: the hint
+        Outcome tiny = ddep(plan(demoConfig(), run, java.util.stream.Stream.concat(SMALL.stream(),
+                java.util.stream.Stream.of("finetune.epochs=40")).toList()));
+        assertTrue(tiny.out().contains("epochs of 2 rounds: a checkpoint after each may take longer than the epoch"),
+                tiny.out());
+        assertFalse(out.contains("epochs of 2 rounds"), "3 fine-tuning epochs need no hint: " + out);
         // evaluate: 200 images, flip, one scale, a 64x96 image in 32-windows with stride 21: 3 x 5 windows x 2 flips
         assertTrue(out.contains("evaluate: demo-seg split val, 200 images, 1 fine-tuned model(s)"), out);
         assertTrue(out.contains("forward passes per image of the mean size 64x96: 30"), out);

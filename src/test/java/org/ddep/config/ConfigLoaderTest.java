@@ -117,6 +117,8 @@ class ConfigLoaderTest {
             "train.chunk-rounds=0                   | ddep.train.chunk-rounds = 0",
             "train.checkpoint-rounds=-1             | ddep.train.checkpoint-rounds = -1",
             "train.checkpoint-rounds=often          | ddep.train.checkpoint-rounds",
+            "train.checkpoint-minutes=-5            | ddep.train.checkpoint-minutes = -5",
+            "train.checkpoint-minutes=hourly        | ddep.train.checkpoint-minutes",
             "train.workspaces=sometimes             | ddep.train.workspaces",
             "report.decoder-path-images=-1          | ddep.report.decoder-path-images = -1",
             "prep.sources=[{name=a, layout=folder-pairs, input=x, pixels=jpegxl}] | ddep.prep.sources[0].pixels"})

@@ -52,6 +52,8 @@ class PaperPresetsTest {
         assertEquals(512, c.finetune().schedule().globalBatch());
         assertEquals(100, c.finetune().schedule().epochs());
         assertTrue(c.finetune().schedule().flip());
+        // epochs of a round or two at low fractions: epoch ends checkpoint at most every 10 minutes
+        assertEquals(10, c.train().checkpointMinutes(), 1e-12);
         // decoder denoising on ImageNet-21k at 224, sigma 0.22, scaled additive noise, predicting the noise
         assertEquals("imagenet21k", c.data().pretrainDataset());
         assertEquals(224, c.decoder().imageSize());

@@ -53,6 +53,38 @@ class ResumeTest {
     }
 
     @Test
+    void epochsCheckpointAtMostOncePerCheckpointMinutesTheLastAlwaysAndACrashBeforeAnyResumesFromTheStart(
+            @TempDir Path dir) throws Exception {
+        DdepConfig c = TinyRun.config("pretrain-decoder.epochs=3", "train.checkpoint-minutes=60");
+        Pipeline clean = TinyRun.pipeline(dir, c, List.of());
+        clean.pinConfig();
+        clean.runStage(DdepConfig.PREP, false);
+        clean.runStage(DdepConfig.PRETRAIN_ENCODER, false);
+        Path stage = dir.resolve(DdepConfig.PRETRAIN_DECODER);
+        Checkpoints cp = new Checkpoints(clean.context().files(), clean.context().run().path(DdepConfig.PRETRAIN_DECODER, "checkpoints"));
+
+        // A worker dies in the second epoch: epoch 1 ended less than an hour into the stage, so nothing was written.
+        Pipeline crashing = TinyRun.pipeline(dir, c, List.of(new CrashOnEpoch(1)));
+        assertThrows(Exception.class, () -> crashing.runStage(DdepConfig.PRETRAIN_DECODER, false));
+        assertTrue(cp.latest().isEmpty(), "a checkpoint inside the hour: " + cp.latest());
+
+        // Again: from the start, to the same counters, and the last epoch's checkpoint is the only one.
+        clean.runStage(DdepConfig.PRETRAIN_DECODER, false);
+        ComputationGraph done = Models.load(clean.context().files(), stage.toUri().toString(), "test");
+        var plan = Training.plan(clean.context(), "pretrain-decoder", c.decoder(),
+                clean.context().shards().split("demo-pretrain", "train").count(), 1);
+        assertEquals(plan.totalIterations(), done.getIterationCount());
+        assertEquals(3, done.getEpochCount());
+        assertEquals(new Checkpoints.State(3, 0, plan.totalIterations(), "epoch-0003.zip"), cp.latest().orElseThrow());
+        try (var files = Files.list(stage.resolve("checkpoints"))) {
+            assertEquals(List.of("epoch-0003.zip", "state.json"), files.map(f -> f.getFileName().toString())
+                    .filter(n -> !n.startsWith(".")).sorted().toList());
+        }
+        long lines = Files.readAllLines(stage.resolve("metrics.jsonl")).stream().filter(l -> !l.isBlank()).count();
+        assertEquals(3L * plan.roundsPerEpoch(), lines, "one metrics line per round, none left from the crash");
+    }
+
+    @Test
     void stageKilledMidEpochResumesFromItsRoundCheckpointWithTheSameRowsAndIterations(@TempDir Path dir) throws Exception {
         // 40 scenes: rounds of 16, 16 and 8 rows (5 updates per epoch); a checkpoint every 2 rounds.
         DdepConfig c = TinyRun.config("pretrain-decoder.epochs=3", "demo.pretrain-images=40", "train.checkpoint-rounds=2");

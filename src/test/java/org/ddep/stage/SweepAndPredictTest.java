@@ -62,7 +62,8 @@ class SweepAndPredictTest {
     @Test
     void aSweepAcceptsOtherReportSettingsAndRefusesOtherTraining() throws Exception {
         RunDir run = pipeline.context().run();
-        String[] report = Stream.concat(Stream.of(SWEEP2), Stream.of("report.samples=3", "report.decoder-path-images=8"))
+        String[] report = Stream.concat(Stream.of(SWEEP2), Stream.of("report.samples=3", "report.decoder-path-images=8",
+                        "train.checkpoint-minutes=10"))
                 .toArray(String[]::new);
         assertTrue(Pipeline.checkPinned(TinyRun.config(report), run, Sweep.SWEEP_FREE));
         String[] seed = Stream.concat(Stream.of(SWEEP2), Stream.of("seed=7")).toArray(String[]::new);

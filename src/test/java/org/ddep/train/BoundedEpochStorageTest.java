@@ -70,7 +70,7 @@ class BoundedEpochStorageTest {
         spark.createDataFrame(sc.parallelize(generated(rows), rows / ROWS_PER_FILE), ShardSchema.SCHEMA).write().parquet(shards);
         Dataset<Row> table = spark.read().schema(ShardSchema.SCHEMA).parquet(shards);
 
-        SparkTrainer.Plan plan = new SparkTrainer.Plan("storage", 1, 8, 2, 2, 2, 1e-3, 7, true, rows, 1, 2, 0);
+        SparkTrainer.Plan plan = new SparkTrainer.Plan("storage", 1, 8, 2, 2, 2, 1e-3, 7, true, rows, 1, 2, 0, 0);
         long[] partitionRows = EpochData.partitionRows(table);
         EpochOrder order = new EpochOrder(partitionRows, plan.rounds(), plan.chunkRounds(), plan.seed());
         var rowsRdd = table.javaRDD();

@@ -36,7 +36,7 @@ class ReleasedMinibatchesTest {
                 .write().parquet(shards);
         Dataset<Row> table = spark.read().schema(ShardSchema.SCHEMA).parquet(shards);
         // 64 rows, global batch 8 over 2 workers, averaging every 2: 4 rounds of 2 minibatches per worker.
-        SparkTrainer.Plan plan = new SparkTrainer.Plan("reuse", 1, 8, 2, 2, 0, 1e-3, 7, true, rows, 1, 2, 0);
+        SparkTrainer.Plan plan = new SparkTrainer.Plan("reuse", 1, 8, 2, 2, 0, 1e-3, 7, true, rows, 1, 2, 0, 0);
         EpochOrder order = new EpochOrder(EpochData.partitionRows(table), plan.rounds(), plan.chunkRounds(), plan.seed());
         MinibatchBuffers.clear();
         long[] before = MinibatchBuffers.counts();

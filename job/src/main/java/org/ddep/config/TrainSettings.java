@@ -4,14 +4,15 @@ import com.typesafe.config.Config;
 
 /** {@code ddep.train}: Spark parameter averaging, shared by every training stage. */
 public record TrainSettings(int workers, int averagingFrequency, int prefetchBatches, boolean stopOnNan,
-                            boolean collectStats, int chunkRounds, int checkpointRounds, String workspaces) {
+                            boolean collectStats, int chunkRounds, int checkpointRounds, double checkpointMinutes,
+                            String workspaces) {
     /** {@code train.workspaces}: how ND4J's workspaces hold memory ({@code org.ddep.train.Workspaces}). */
     public static final java.util.Set<String> WORKSPACE_MODES = java.util.Set.of("auto", "hold", "lean", "spill");
 
     /** These settings with another worker count and averaging frequency (the averaging sweep). */
     public TrainSettings withAveraging(int workers, int averagingFrequency) {
         return new TrainSettings(workers, averagingFrequency, prefetchBatches, stopOnNan, collectStats, chunkRounds,
-                checkpointRounds, workspaces);
+                checkpointRounds, checkpointMinutes, workspaces);
     }
 
     static TrainSettings from(Config root) {
@@ -19,6 +20,6 @@ public record TrainSettings(int workers, int averagingFrequency, int prefetchBat
         return new TrainSettings(s.intIn("workers", 1, 100_000), s.intIn("averaging-frequency", 1, 100_000),
                 s.intIn("prefetch-batches", 0, 64), s.bool("stop-on-nan"), s.bool("collect-stats"),
                 s.intIn("chunk-rounds", 1, 10_000), s.intIn("checkpoint-rounds", 0, 100_000_000),
-                s.oneOf("workspaces", WORKSPACE_MODES));
+                s.doubleIn("checkpoint-minutes", 0, 1e6, true), s.oneOf("workspaces", WORKSPACE_MODES));
     }
 }

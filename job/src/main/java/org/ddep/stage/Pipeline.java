@@ -65,9 +65,11 @@ public final class Pipeline {
 
     /**
      * Keys that do not change what {@code run} trains: a sweep pins its own settings ({@link Sweep}); the
-     * report's samples and measurements can be redrawn over a finished run ({@code ./ddep report --force}).
+     * report's samples and measurements can be redrawn over a finished run ({@code ./ddep report --force}); how
+     * often epochs checkpoint changes what a crash loses, not what is trained (a run pinned before the key existed
+     * resumes under a preset that sets it).
      */
-    public static final Set<String> RUN_FREE = Set.of("sweep", "lease", "report");
+    public static final Set<String> RUN_FREE = Set.of("sweep", "lease", "report", "train.checkpoint-minutes");
 
     /** Writes config.conf at the first start; refuses a run dir that was started with another config. */
     public void pinConfig() throws IOException {

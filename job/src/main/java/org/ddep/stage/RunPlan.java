@@ -163,11 +163,13 @@ public final class RunPlan {
                 .orElse("unknown (no manifest at " + ShardSchema.manifestPath(shardsRoot, dataset) + ")"));
         line("  epochs %d, global batch %d = %d workers x %d, %d minibatches per worker between averages",
                 s.epochs(), s.globalBatch(), workers, s.batchPerWorker(workers), c.train().averagingFrequency());
+        int roundsPerEpoch = 0;
         if (rows.isPresent() && rows.get() > 0) {
             SparkTrainer.Plan plan = new SparkTrainer.Plan(label, s.epochs(), s.globalBatch(), workers,
                     c.train().averagingFrequency(), 0, s.learningRate(), c.seed(), true, rows.get(), 1,
-                    c.train().chunkRounds(), c.train().checkpointRounds());
+                    c.train().chunkRounds(), c.train().checkpointRounds(), c.train().checkpointMinutes());
             int total = plan.totalIterations();
+            roundsPerEpoch = plan.roundsPerEpoch();
             line("  rounds per epoch %s, iterations %s per epoch, %s in all", count(plan.roundsPerEpoch()),
                     count(plan.iterationsPerEpoch()), count(total));
             int last = total - 1;   // updates are numbered 0 .. total - 1; the rate reaches 0 at the last
@@ -197,6 +199,19 @@ public final class RunPlan {
                 + "moments, float32), %s for all %d workers%s", bytes(perWorker), bytes(perWorker),
                 bytes(2 * perWorker * workers), workers, encoderTrains ? "" : String.format(
                         "; the frozen encoder (%s) is broadcast once per stage", bytes(4 * (m.total() - trainable))));
+        // What a checkpoint holds: the trained model's parameters and Adam's two moments (a frozen encoder is not in it).
+        double minutes = c.train().checkpointMinutes();
+        int everyRounds = c.train().checkpointRounds();
+        line("  checkpoints: %s each (parameters + Adam's two moments, float32); %s%s", bytes(4 * 3 * trainable),
+                minutes > 0 ? String.format("at epoch ends at most one per %s min, the last epoch always",
+                        java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString())
+                        : "after every epoch (" + s.epochs() + ")",
+                everyRounds > 0 ? ", and every " + everyRounds + " rounds inside an epoch" : "");
+        if (minutes == 0 && roundsPerEpoch > 0 && roundsPerEpoch <= 2 && s.epochs() > 10) {
+            line("  epochs of %d round%s: a checkpoint after each may take longer than the epoch; "
+                    + "train.checkpoint-minutes bounds how often they are written", roundsPerEpoch,
+                    roundsPerEpoch == 1 ? "" : "s");
+        }
         WorkerMemory.Reference ref = WorkerMemory.Reference.of(c.model().isTransUnet(), encoderTrains);
         WorkerMemory mem = WorkerMemory.estimate(m.total(), trainable, s.batchPerWorker(workers), s.imageSize(), ref);
         line("  worker memory at batch %d, %dx%d: ESTIMATE %s (model state %s + activations %s, scaled linearly in "

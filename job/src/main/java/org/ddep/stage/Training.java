@@ -65,6 +65,6 @@ final class Training {
         TrainSettings t = ctx.config().train();
         return new SparkTrainer.Plan(stage, s.epochs(), s.globalBatch(), t.workers(), t.averagingFrequency(),
                 t.prefetchBatches(), s.learningRate(), ctx.config().seed(), t.stopOnNan(), examples, lossScale,
-                t.chunkRounds(), t.checkpointRounds());
+                t.chunkRounds(), t.checkpointRounds(), t.checkpointMinutes());
     }
 }

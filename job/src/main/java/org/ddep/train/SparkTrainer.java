@@ -24,8 +24,8 @@ import java.util.Map;
 /**
  * The training loop of every stage: epochs of Spark parameter averaging
  * ({@link SparkComputationGraph} + {@link AveragingMaster}) fed one round at a time from windows of
- * rounds ({@link RoundChunk}), a checkpoint after every epoch and every {@code checkpointRounds}
- * rounds, resumption from the last one, one metrics line and one progress line per averaging round.
+ * rounds ({@link RoundChunk}), a checkpoint after every epoch (at most one per {@code checkpointMinutes},
+ * the last epoch always) and every {@code checkpointRounds} rounds, resumption from the last one, one metrics line and one progress line per averaging round.
  */
 public final class SparkTrainer {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
@@ -33,11 +33,13 @@ public final class SparkTrainer {
     /**
      * What to train and how. {@code lossScale} turns DL4J's score into the reported loss (per-pixel
      * heads report the score per pixel). {@code chunkRounds}: rounds Spark moves the rows of at a time;
-     * {@code checkpointRounds}: a checkpoint every that many rounds inside an epoch (0 = epochs only).
+     * {@code checkpointRounds}: a checkpoint every that many rounds inside an epoch (0 = epochs only);
+     * {@code checkpointMinutes}: an epoch's end checkpoints only once this long has passed since the stage's last
+     * checkpoint or start (0 = every epoch; the last epoch always does).
      */
     public record Plan(String stage, int epochs, int globalBatch, int workers, int averagingFrequency, int prefetch,
                        double learningRate, long seed, boolean stopOnNan, long examplesPerEpoch, double lossScale,
-                       int chunkRounds, int checkpointRounds) {
+                       int chunkRounds, int checkpointRounds, double checkpointMinutes) {
         public Plan {
             if (globalBatch % workers != 0) {
                 throw new IllegalArgumentException(stage + ": global batch " + globalBatch + " does not divide across "
@@ -46,6 +48,14 @@ public final class SparkTrainer {
             if (examplesPerEpoch < 1) {
                 throw new IllegalArgumentException(stage + ": no training examples");
             }
+        }
+
+        /**
+         * Whether the end of epoch {@code epochNo} (1-based) writes a checkpoint, {@code sinceLastNanos} after the
+         * stage's last checkpoint (a round's included) or its start: the last epoch always does.
+         */
+        public boolean checkpointsAfterEpoch(int epochNo, long sinceLastNanos) {
+            return epochNo == epochs || sinceLastNanos >= checkpointMinutes * 60e9;
         }
 
         public int batchPerWorker() {
@@ -193,6 +203,7 @@ public final class SparkTrainer {
         }
         SparkComputationGraph spark = new SparkComputationGraph(sc, net, master);
         Progress progress = new Progress(plan, start, startRound);
+        long lastCheckpoint = System.nanoTime();
         EpochOrder order = data.order();
         for (int epoch = start; epoch < plan.epochs(); epoch++) {
             int epochNo = epoch + 1;
@@ -209,6 +220,7 @@ public final class SparkTrainer {
                         int done = r + 1;
                         if (plan.checkpointRounds() > 0 && done % plan.checkpointRounds() == 0 && done < rounds) {
                             checkpoints.save(spark.getNetwork(), epoch, done);
+                            lastCheckpoint = System.nanoTime();
                         }
                     }
                 }
@@ -217,7 +229,12 @@ public final class SparkTrainer {
             ComputationGraph trained = spark.getNetwork();
             trained.incrementEpochCount();
             afterEpoch.after(epochNo, trained);
-            checkpoints.save(trained, epochNo, 0);
+            // A checkpoint with Adam's moments is 12 bytes per parameter (TransUNet: 1.26 GB, most of a minute to
+            // write): epochs of a round or two (a few labelled images) would spend most of their time writing them.
+            if (plan.checkpointsAfterEpoch(epochNo, System.nanoTime() - lastCheckpoint)) {
+                checkpoints.save(trained, epochNo, 0);
+                lastCheckpoint = System.nanoTime();
+            }
         }
         sc.clearJobGroup();
         master.dropFrozenEncoder();
