@@ -25,7 +25,8 @@ import java.util.Map;
  * The training loop of every stage: epochs of Spark parameter averaging
  * ({@link SparkComputationGraph} + {@link AveragingMaster}) fed one round at a time from windows of
  * rounds ({@link RoundChunk}), a checkpoint after every epoch (at most one per {@code checkpointMinutes},
- * the last epoch always) and every {@code checkpointRounds} rounds, resumption from the last one, one metrics line and one progress line per averaging round.
+ * the last epoch always) and every {@code checkpointRounds} rounds, resumption from the last one, one
+ * metrics line ({@link MetricsLog}) and one progress line per averaging round.
  */
 public final class SparkTrainer {
     private static final Logger LOG = LoggerFactory.getLogger("ddep");
@@ -219,6 +220,7 @@ public final class SparkTrainer {
                         master.fitRound(spark, rows.round(r), order.rounds().iterations(r), r + 1, rounds);
                         int done = r + 1;
                         if (plan.checkpointRounds() > 0 && done % plan.checkpointRounds() == 0 && done < rounds) {
+                            metrics.flush();   // before the checkpoint: the file holds every line it resumes with
                             checkpoints.save(spark.getNetwork(), epoch, done);
                             lastCheckpoint = System.nanoTime();
                         }
@@ -232,10 +234,12 @@ public final class SparkTrainer {
             // A checkpoint with Adam's moments is 12 bytes per parameter (TransUNet: 1.26 GB, most of a minute to
             // write): epochs of a round or two (a few labelled images) would spend most of their time writing them.
             if (plan.checkpointsAfterEpoch(epochNo, System.nanoTime() - lastCheckpoint)) {
+                metrics.flush();
                 checkpoints.save(trained, epochNo, 0);
                 lastCheckpoint = System.nanoTime();
             }
         }
+        metrics.flush();   // a failed stage leaves up to a minute of rounds unwritten: past its last checkpoint
         sc.clearJobGroup();
         master.dropFrozenEncoder();
         if (collectStats && spark.getSparkTrainingStats() != null) {
