@@ -191,7 +191,7 @@ public final class RunPlan {
         long encoder = m.parameters().getOrDefault(Parts.ENCODER.substring(0, Parts.ENCODER.length() - 1), 0L);
         long trainable = encoderTrains ? m.total() : m.total() - encoder;
         // A frozen encoder is broadcast once per stage and never averaged (EncoderSplit): a round moves
-        // the trainable parameters and their two Adam moments only.
+        // the trainable parameters and their two Adam moments only, which are also what a checkpoint holds.
         long perWorker = 4 * 3 * trainable;
         line("  parameters %s (%s trainable%s, %s head with %d outputs)", count(m.total()), count(trainable),
                 encoderTrains ? "" : ", encoder frozen", head.kind().name().toLowerCase(), head.outputs());
@@ -199,10 +199,9 @@ public final class RunPlan {
                 + "moments, float32), %s for all %d workers%s", bytes(perWorker), bytes(perWorker),
                 bytes(2 * perWorker * workers), workers, encoderTrains ? "" : String.format(
                         "; the frozen encoder (%s) is broadcast once per stage", bytes(4 * (m.total() - trainable))));
-        // What a checkpoint holds: the trained model's parameters and Adam's two moments (a frozen encoder is not in it).
         double minutes = c.train().checkpointMinutes();
         int everyRounds = c.train().checkpointRounds();
-        line("  checkpoints: %s each (parameters + Adam's two moments, float32); %s%s", bytes(4 * 3 * trainable),
+        line("  checkpoints: %s each (parameters + Adam's two moments, float32); %s%s", bytes(perWorker),
                 minutes > 0 ? String.format("at epoch ends at most one per %s min, the last epoch always",
                         java.math.BigDecimal.valueOf(minutes).stripTrailingZeros().toPlainString())
                         : "after every epoch (" + s.epochs() + ")",

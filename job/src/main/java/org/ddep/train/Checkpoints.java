@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * {@code <stage>/checkpoints/}: after every epoch (or at most one per {@code train.checkpoint-minutes} at
- * epoch ends, the last always) and every {@code train.checkpoint-rounds} rounds inside one, the model with its updater state (Adam's moments) and its counters, then
+ * epoch ends, the last always) and every {@code train.checkpoint-rounds} rounds inside one, the model
+ * with its updater state (Adam's moments) and its counters, then
  * {@code state.json} naming it. A stage resumes from the checkpoint that state.json names; a
  * checkpoint written half-way is never named. The newest two are kept.
  */

@@ -27,7 +27,6 @@ public final class MetricsLog {
     private final List<String> lines = new ArrayList<>();
     private final LongSupplier clock;
     private long lastWrite;
-    private boolean written;
     private boolean dirty;
 
     public MetricsLog(HadoopFiles files, String uri) {
@@ -39,6 +38,7 @@ public final class MetricsLog {
         this.files = files;
         this.uri = uri;
         this.clock = clock;
+        this.lastWrite = clock.getAsLong() - WRITE_EVERY_NANOS;   // the first round is written at once
     }
 
     /**
@@ -63,11 +63,11 @@ public final class MetricsLog {
         }
     }
 
-    /** Adds a round's line; writes the file if it was never written or a minute has passed since. */
+    /** Adds a round's line; writes the file if a minute has passed since the last write (or none was made). */
     public void add(Map<String, Object> record) throws IOException {
         lines.add(JSON.writeValueAsString(new LinkedHashMap<>(record)));
         dirty = true;
-        if (!written || clock.getAsLong() - lastWrite >= WRITE_EVERY_NANOS) {
+        if (clock.getAsLong() - lastWrite >= WRITE_EVERY_NANOS) {
             flush();
         }
     }
@@ -78,7 +78,6 @@ public final class MetricsLog {
             return;
         }
         files.writeString(uri, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
-        written = true;
         dirty = false;
         lastWrite = clock.getAsLong();
     }

@@ -220,9 +220,7 @@ public final class SparkTrainer {
                         master.fitRound(spark, rows.round(r), order.rounds().iterations(r), r + 1, rounds);
                         int done = r + 1;
                         if (plan.checkpointRounds() > 0 && done % plan.checkpointRounds() == 0 && done < rounds) {
-                            metrics.flush();   // before the checkpoint: the file holds every line it resumes with
-                            checkpoints.save(spark.getNetwork(), epoch, done);
-                            lastCheckpoint = System.nanoTime();
+                            lastCheckpoint = checkpoint(metrics, checkpoints, spark.getNetwork(), epoch, done);
                         }
                     }
                 }
@@ -234,9 +232,7 @@ public final class SparkTrainer {
             // A checkpoint with Adam's moments is 12 bytes per parameter (TransUNet: 1.26 GB, most of a minute to
             // write): epochs of a round or two (a few labelled images) would spend most of their time writing them.
             if (plan.checkpointsAfterEpoch(epochNo, System.nanoTime() - lastCheckpoint)) {
-                metrics.flush();
-                checkpoints.save(trained, epochNo, 0);
-                lastCheckpoint = System.nanoTime();
+                lastCheckpoint = checkpoint(metrics, checkpoints, trained, epochNo, 0);
             }
         }
         metrics.flush();   // a failed stage leaves up to a minute of rounds unwritten: past its last checkpoint
@@ -246,6 +242,18 @@ public final class SparkTrainer {
             AveragingStats.write(files, HadoopFiles.join(stageDir, "averaging-stats.json"), spark.getSparkTrainingStats());
         }
         return spark.getNetwork();
+    }
+
+    /**
+     * Writes the metrics, then the checkpoint (so the file holds every line a resume from it keeps).
+     *
+     * @return when it was written ({@link System#nanoTime})
+     */
+    private static long checkpoint(MetricsLog metrics, Checkpoints checkpoints, ComputationGraph net, int epochsDone,
+                                   int roundsDone) throws IOException {
+        metrics.flush();
+        checkpoints.save(net, epochsDone, roundsDone);
+        return System.nanoTime();
     }
 
     private void onRound(MetricsLog metrics, Progress progress, SparkComputationGraph spark, int epoch, int round,
