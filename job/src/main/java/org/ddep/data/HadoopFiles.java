@@ -2,29 +2,29 @@ package org.ddep.data;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
-import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.hadoop.fs.s3a.RemoteFileChangedException;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Small file operations on any Hadoop file system (file:, hdfs:, s3a:), for run directories. */
 public final class HadoopFiles {
     private final Configuration conf;
-    private static final Map<URI, FileContext> CONTEXTS = new ConcurrentHashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger("ddep");
 
     public HadoopFiles(Configuration conf) {
         this.conf = conf;
@@ -53,63 +53,62 @@ public final class HadoopFiles {
     /**
      * Replaces the file whole: a reader, or a driver killed at any instant, sees the old bytes or
      * the new ones, never a half-written file and never no file. Run directories depend on it
-     * ({@code state.json}, checkpoints, the metrics log). An object store's PUT is atomic, so
-     * s3a and gs write in place; elsewhere the bytes go to a temporary name that is renamed over
-     * the target: rename(2) on a local disk, HDFS's rename with OVERWRITE through FileContext. A
-     * file system with neither falls back to delete-then-rename, which has a window with no file.
+     * ({@code state.json}, checkpoints, the metrics log). An object store's PUT replaces an object
+     * at once, so s3a and gs write in place. Elsewhere the bytes go to a temporary name, synced,
+     * and renamed over the target: rename(2) on a local disk, HDFS's rename with OVERWRITE (one
+     * NameNode operation). Any other file system (viewfs, abfs, wasb, ...) gets delete-then-rename,
+     * which leaves a moment with no file, and a warning once per scheme.
      */
     public void writeBytes(String uri, byte[] bytes) throws IOException {
         Path target = new Path(uri);
         FileSystem fs = fs(uri);
-        if (OBJECT_STORES.contains(fs.getScheme())) {
-            write(fs, target, bytes);
+        String scheme = fs.getUri().getScheme();   // FileSystem.getScheme() throws on RawLocalFileSystem
+        if (OBJECT_STORES.contains(scheme)) {
+            write(fs, target, bytes, false);
             return;
         }
         Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        if (fs instanceof LocalFileSystem local) {
-            // Written without a .crc beside it: renaming the data and then its checksum is two
-            // steps, and a kill between them would leave new bytes under an old checksum that
-            // every later read rejects. A stale checksum from an earlier write goes first; the
-            // old bytes stay readable without it.
-            FileSystem raw = local.getRawFileSystem();
-            write(raw, tmp, bytes);
-            raw.delete(local.getChecksumFile(target), false);
-            rename(raw.rename(tmp, target), tmp, target);
-            return;
-        }
-        write(fs, tmp, bytes);
-        if (fs instanceof RawLocalFileSystem) {
-            rename(fs.rename(tmp, target), tmp, target);
-            return;
-        }
-        try {
-            context(fs).rename(tmp, target, Options.Rename.OVERWRITE);
-        } catch (UnsupportedFileSystemException e) {
+        FileSystem unwrapped = fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+        if (unwrapped instanceof RawLocalFileSystem raw) {
+            if (fs instanceof LocalFileSystem local) {
+                // Written without a .crc beside it: the data and its checksum are two files, and no
+                // rename replaces both at once. A checksum left by an earlier write goes first; a
+                // reader opens the data before its checksum, so the old bytes stay readable.
+                raw.delete(local.getChecksumFile(target), false);
+            }
+            replaceLocally(raw, tmp, target, bytes);
+        } else if (fs instanceof DistributedFileSystem hdfs) {
+            write(hdfs, tmp, bytes, true);
+            hdfs.rename(tmp, target, Options.Rename.OVERWRITE);
+        } else {
+            if (WARNED.add(scheme)) {
+                LOG.warn("{}: files are replaced by delete-then-rename (no atomic replace known for this file system); "
+                        + "a driver killed in between leaves no file", scheme);
+            }
+            write(fs, tmp, bytes, true);
             fs.delete(target, false);
             rename(fs.rename(tmp, target), tmp, target);
         }
     }
 
-    /**
-     * One per file system for the JVM, as Hadoop caches FileSystems: an HDFS FileContext opens a
-     * client of its own, which nothing closes, and executors make a HadoopFiles per task.
-     */
-    private FileContext context(FileSystem fs) throws UnsupportedFileSystemException {
-        FileContext c = CONTEXTS.get(fs.getUri());
-        if (c == null) {
-            c = FileContext.getFileContext(fs.getUri(), conf);
-            FileContext first = CONTEXTS.putIfAbsent(fs.getUri(), c);
-            return first != null ? first : c;
-        }
-        return c;
+    private static void replaceLocally(RawLocalFileSystem raw, Path tmp, Path target, byte[] bytes) throws IOException {
+        write(raw, tmp, bytes, true);
+        // Files.move, not raw.rename: the latter falls back to a copy when a rename fails
+        Files.move(raw.pathToFile(tmp).toPath(), raw.pathToFile(target).toPath(),
+                StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Schemes whose files appear whole when their stream closes, and replace the old object at once. */
     private static final Set<String> OBJECT_STORES = Set.of("s3a", "gs");
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
-    private static void write(FileSystem fs, Path p, byte[] bytes) throws IOException {
+    /** With {@code sync}, the bytes are on disk before the rename that publishes them (a power cut keeps them). */
+    private static void write(FileSystem fs, Path p, byte[] bytes, boolean sync) throws IOException {
         try (FSDataOutputStream out = fs.create(p, true)) {
             out.write(bytes);
+            if (sync) {
+                out.hsync();
+            }
         }
     }
 
@@ -117,10 +116,6 @@ public final class HadoopFiles {
         if (!renamed) {
             throw new IOException("cannot rename " + tmp + " to " + target);
         }
-    }
-
-    public OutputStream create(String uri) throws IOException {
-        return fs(uri).create(new Path(uri), true);
     }
 
     public InputStream open(String uri) throws IOException {

@@ -20,8 +20,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -233,9 +233,10 @@ public final class ReportStage implements Stage {
         return out;
     }
 
+    /** Encoded first, then replaced whole: a report read while it is redrawn never shows half a PNG. */
     static void writePng(HadoopFiles files, String uri, BufferedImage img) throws IOException {
-        try (OutputStream out = files.create(uri)) {
-            ImageIO.write(img, "png", out);
-        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", png);
+        files.writeBytes(uri, png.toByteArray());
     }
 }
